@@ -133,6 +133,17 @@ def test_seam_metric_on_bunny(bunny):
     assert good["seam"] < broken["seam"]
     assert broken["seam"] > 0.8 * broken["random"]
     assert good["interior"] < good["random"]
+    assert good["seam_visibility"] < 0.6 < broken["seam_visibility"]
+
+
+def test_seam_closeups_mark_seams(renderer, bunny):
+    tex = mesh_texture(bunny, 64)
+    rows = turntable.seam_closeups(renderer, [tex, tex[::-1]], count=2, seed=0)
+    assert len(rows) == 2 and all(len(r) == 3 for r in rows)
+    marked, plain = rows[0][0], rows[0][1]
+    assert marked.shape == (VIEW, VIEW, 3)
+    red = np.all(marked == [1.0, 0.0, 0.0], axis=-1)
+    assert red.any() and not np.all(plain == [1.0, 0.0, 0.0], axis=-1).any()
 
 
 # ----------------------------------------------------------------------------- recipes
@@ -155,7 +166,7 @@ def test_style_transfer_3d_tiny_outputs(vgg19, tmp_path, bunny):
     style = np.random.default_rng(0).random((32, 32, 3)).astype(np.float32)
     paths = style_transfer_3d.run(vgg19, style, str(tmp_path), bunny, texture_size=32, view_size=32,
                                   steps=3, frames=3, spread_views=2, progress=False)
-    assert set(paths) == {"texture", "turntable", "obj", "metrics"}
+    assert set(paths) == {"texture", "turntable", "obj", "mtl", "obj_texture", "metrics"}
     assert all(os.path.isfile(p) for p in paths.values())
     metrics = json.load(open(paths["metrics"]))
     assert metrics["style_decay"] == 0.95 and metrics["spread"]["views"] == 2

@@ -82,8 +82,9 @@ display(Image.fromarray(to_uint8(contact_sheet([frames[:4], frames[4:]]))))
 # ## The naive counter-example
 # Optimizing a flat 2D image for the same objective and wrapping it on the mesh ignores
 # the UV layout: the pattern breaks along every seam. The seam metric compares colours
-# on both sides of the 1565 seam edges with the colour change across ordinary edges
-# (ratio about 1: invisible seams).
+# on both sides of the 1565 seam edges with the colour change across ordinary edges and
+# between random surface points: visibility 0 means a seam looks like any other edge,
+# 1 that its two sides are unrelated.
 
 # %%
 naive = feature_vis_3d.upsample(
@@ -91,5 +92,6 @@ naive = feature_vis_3d.upsample(
 display(Image.fromarray(to_uint8(contact_sheet([turntable.turntable_frames(renderer, naive, 4)]))))
 for name, tex in (("render-based", texture), ("naive", naive)):
     m = turntable.seam_metric(mesh, tex)
-    print(f"{name:>12}: seam {m['seam']:.4f}  interior {m['interior']:.4f}  ratio {m['seam_ratio']:.2f}")
+    print(f"{name:>12}: seam {m['seam']:.4f}  interior {m['interior']:.4f}  random {m['random']:.4f}"
+          f"  visibility {m['seam_visibility']:.2f}")
 renderer.close()

@@ -80,6 +80,6 @@ weights, cw = st.loss_weights(model, cfg, style, st._reference_view(renderer, co
 spread = st.view_losses(model, renderer, texture, content, style, cfg, weights, cw, views=SPREAD)
 print({k: round(v, 4) for k, v in spread.items() if isinstance(v, float)})
 seam = turntable.seam_metric(mesh, texture)
-print("seam metric: seam %.4f interior %.4f ratio %.2f" % (seam["seam"], seam["interior"],
-                                                           seam["seam_ratio"]))
+print("seam metric: seam %.4f interior %.4f random %.4f visibility %.2f"
+      % (seam["seam"], seam["interior"], seam["random"], seam["seam_visibility"]))
 renderer.close()

@@ -63,7 +63,7 @@ def _check_uvmask(uvmask):
     return uvmask
 
 
-def _as_texture(image, size, what):
+def fit_texture(image, size, what):
     """[H, W, 3] float in [0, 1] (uint8 accepted), resized to size x size if needed."""
     image = np.asarray(image)
     if image.ndim == 4 and image.shape[0] == 1:
@@ -124,7 +124,7 @@ class StyleTransferTextureParam(TextureParam):
                  seed=None, background=LUCID_BACKGROUND, name="style_texture"):
         super().__init__(size, fft=fft, decorrelate=decorrelate, sd=sd, seed=seed,
                          background=background, name=name)
-        self.content_texture = tf.constant(_as_texture(content_texture, self.size, "content texture"))
+        self.content_texture = tf.constant(fit_texture(content_texture, self.size, "content texture"))
         style = np.asarray(style_image, np.float32)
         if style.ndim != 3 or style.shape[-1] != 3:
             raise UserError(f"style image must have shape [H, W, 3], got {style.shape}")
@@ -152,8 +152,8 @@ class FlatStyleParam(Param):
         image = param_lib.image(size, fft=fft, decorrelate=decorrelate, sd=sd, seed=seed)
         super().__init__(self._batch, image.trainable_variables, name=name)
         self.image, self.size = image, size
-        self.content_texture = tf.constant(_as_texture(content_texture, size, "content texture"))
-        self.style_image = tf.constant(_as_texture(style_image, size, "style image"))
+        self.content_texture = tf.constant(fit_texture(content_texture, size, "content texture"))
+        self.style_image = tf.constant(fit_texture(style_image, size, "style image"))
 
     def texture(self):
         return self.image()[0]
@@ -162,4 +162,5 @@ class FlatStyleParam(Param):
         return tf.stack([self.texture(), self.content_texture, self.style_image], 0)
 
 
-__all__ = ["TextureParam", "StyleTransferTextureParam", "FlatStyleParam", "LUCID_BACKGROUND"]
+__all__ = ["TextureParam", "StyleTransferTextureParam", "FlatStyleParam", "fit_texture",
+           "LUCID_BACKGROUND"]

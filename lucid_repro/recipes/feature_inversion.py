@@ -22,7 +22,7 @@ from lucid_repro.optvis import objectives, param, render
 PARAMS = ("fft", "pixel")
 # He et al. invert every layer of VGG19 from its rectified output; the demo shows
 # shallow to deep ones for trained and random weights.
-DEMO_LAYERS = ("relu2_1", "relu3_1", "relu4_1", "relu5_1")
+DEMO_LAYERS = ("relu2_1", "relu4_1", "relu5_1")
 
 
 @dataclasses.dataclass
@@ -140,7 +140,7 @@ def demo(model, output_dir, quick=False, progress=True, content="zurich", layers
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.recipes.style_transfer import load_input
     from lucid_repro.recipes import random_vgg
-    size, steps = (32, 4) if quick else (128, 200)
+    size, steps = (32, 4) if quick else (128, 150)
     model = random_vgg.with_avg_pooling(model)
     target = load_input(content, "content", max_side=size)
     rows, record = [], {"content": content, "size": list(target.shape[:2]), "steps": steps, "losses": {}}

@@ -174,7 +174,7 @@ def demo(model, output_dir, quick=False, progress=True):
     if quick:
         tex, view, steps, frames = 64, 48, 4, 4
     else:
-        tex, view, steps, frames = 256, 128, 120, 12
+        tex, view, steps, frames = 256, 128, 100, 12
     mesh = load_mesh("bunny")
     paths = []
     rendered = run(model, DEMO_OBJECTIVE, output_dir, mesh, tex, view, steps, seed=0, frames=frames,

@@ -213,8 +213,12 @@ class StyleTransferLoss:
         self.omega = {f"style/{l}": 1.0 for l in p.style_layers}
         self.omega.update({f"content/{l}": 1.0 for l in p.content_layers})
         if p.weighting == "omega":
+            # He et al.: omega_l (Eq. 4) for the style layers, Gatys' content loss
+            # 1/2 sum (F - P)^2 = (N / 2) x our mean, N = number of activations
             image = weights_image if weights_image is not None else random_vgg.white_noise(self.h, self.w)
-            self.omega = random_vgg.auto_weights(model, self.terms(), image)
+            style_terms = {k: v for k, v in self.terms().items() if k.startswith("style/")}
+            self.omega.update(random_vgg.auto_weights(model, style_terms, image))
+            self.omega.update({f"content/{l}": 0.5 * self.content_acts[l].size for l in p.content_layers})
         elif p.weighting == "relative":
             self.omega.update({f"style/{l}": 1.0 / relative_scale(self.style_grams[l], p.style_loss)
                                for l in p.style_layers})
@@ -397,7 +401,7 @@ def demo(model, output_dir, quick=False, progress=True, content=DEMO_CONTENT, st
     """Starry-night transfer of a packaged photo with pixel and fft parameterizations
     (same steps), the content/style losses of both in JSON. Returns the written paths."""
     from lucid_repro.images import contact_sheet, save_image
-    size, steps = (32, 4) if quick else (192, 200)
+    size, steps = (32, 4) if quick else (160, 200)
     model = random_vgg.with_avg_pooling(model)
     content_image = load_input(content, "content", max_side=size)
     h, w = content_image.shape[:2]

@@ -248,11 +248,11 @@ def transfer_flat(model, style_image, content_texture, size, steps=DEFAULT_STEPS
     """The naive baseline: 2D style transfer of the flat texture image (size x size),
     same objective, no mesh. style_image must be size x size. Returns the RenderResult
     (images: the flat texture)."""
-    from lucid_repro.gl.texture_param import FlatStyleParam, _as_texture
+    from lucid_repro.gl.texture_param import FlatStyleParam, fit_texture
     from lucid_repro.optvis import render
 
     cfg = cfg or style_config(model)
-    content = _as_texture(content_texture, size, "content texture")
+    content = fit_texture(content_texture, size, "content texture")
     weights, cw = loss_weights(model, cfg, style_image, content)
     loss = StyleTransferObjective(model, cfg, style_decay, weights, cw)
     return render.render(
@@ -380,7 +380,7 @@ def demo(model, output_dir, quick=False, progress=True, style="starry_night", na
     if quick:
         tex, view, steps, frames, spread = 64, 48, 4, 4, 2
     else:
-        tex, view, steps, frames, spread = 256, 128, 120, 12, SPREAD_VIEWS
+        tex, view, steps, frames, spread = 256, 128, 100, 12, SPREAD_VIEWS
     mesh = load_mesh("bunny")
     runs = [run(model, style, output_dir, mesh, tex, view, steps, seed=0, frames=frames,
                 spread_views=spread, progress=progress)]

@@ -37,6 +37,7 @@ class TextureResult:
     image: np.ndarray                 # [size, size, 3]
     images: List[np.ndarray]
     layer_losses: Dict[str, float]    # raw Gram loss per layer at the end
+    relative_errors: Dict[str, float] # the same divided by distance(target Gram, 0)
     weights: Dict[str, float]         # weight of each layer in the objective
     loss: float                       # weighted total at the end
     losses: np.ndarray                # optimizer loss per step
@@ -82,12 +83,13 @@ class GramTargets:
         self.texture = resize_longer_side(texture, size)
         acts = model.activations(tf.constant(self.texture[None]), list(self.layers))
         self.grams = {l: style.gram_matrix(acts[l])[0].numpy() for l in self.layers}
+        self.scales = {l: relative_scale(self.grams[l], loss) for l in self.layers}
         self.weights = {l: 1.0 for l in self.layers}
         if self.weighting == "omega":
             omega = random_vgg.auto_weights(model, self.terms(), random_vgg.white_noise(size, size))
             self.weights = {l: omega[l] for l in self.layers}
         elif self.weighting == "relative":
-            self.weights = {l: 1.0 / relative_scale(self.grams[l], loss) for l in self.layers}
+            self.weights = {l: 1.0 / self.scales[l] for l in self.layers}
 
     def terms(self):
         return {l: ([l], lambda a, l=l, t=tf.constant(self.grams[l][None]):
@@ -126,6 +128,7 @@ def synthesize(model, texture, layers=None, size=128, steps=256, param_kind=None
     final = result.images[-1][0]
     layer_losses = targets.evaluate(final)
     return TextureResult(image=final, images=[im[0] for im in result.images], layer_losses=layer_losses,
+                         relative_errors={l: layer_losses[l] / targets.scales[l] for l in layers},
                          weights=dict(targets.weights),
                          loss=float(sum(targets.weights[l] * layer_losses[l] for l in layers)),
                          losses=result.losses, seconds=seconds, render=result)
@@ -149,7 +152,8 @@ def figure(model, textures, layers=None, size=128, steps=256, param_kind=None, s
         for name, texture in textures.items():
             r = synthesize(model, texture, layers[:k + 1], size=size, steps=steps, param_kind=param_kind,
                            seed=seed, progress=progress, **kwargs)
-            record["results"][f"{name}/L{k + 1}"] = {"layer_losses": r.layer_losses, "weights": r.weights,
+            record["results"][f"{name}/L{k + 1}"] = {"layer_losses": r.layer_losses,
+                                                     "relative_errors": r.relative_errors, "weights": r.weights,
                                                      "loss": r.loss, "seconds": round(r.seconds, 1)}
             row.append(r.image)
         rows.append(row)
@@ -173,7 +177,7 @@ def demo(model, output_dir, quick=False, progress=True, texture="starry_night"):
     from lucid_repro import models
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.recipes.style_transfer import load_input, write_json
-    size, steps = (32, 4) if quick else (128, 200)
+    size, steps = (32, 4) if quick else (128, 160)
     model = random_vgg.with_avg_pooling(model)
     image = load_input(texture, "styles")
     runs = [(model.name, model)]
@@ -186,6 +190,7 @@ def demo(model, output_dir, quick=False, progress=True, texture="starry_night"):
     for name, m in runs:
         r = synthesize(m, image, size=size, steps=steps, progress=progress)
         record["results"][name] = {"layers": list(r.layer_losses), "layer_losses": r.layer_losses,
+                                   "relative_errors": r.relative_errors,
                                    "weights": r.weights, "loss": r.loss, "seconds": round(r.seconds, 1)}
         paths.append(save_image(os.path.join(output_dir, f"texture_{texture}_{name}.png"), r.image))
         row.append(r.image)

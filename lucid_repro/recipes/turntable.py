@@ -110,7 +110,9 @@ def seam_metric(mesh, texture, inset=0.25, max_edges=20000, seed=0):
     edge is continuous in UV: the natural colour change over the same distance),
     `random` (points paired at random across the mesh: what an unrelated
     neighbour would give), `seam_ratio` = seam / interior (about 1 when seams are
-    invisible), and the edge counts.
+    invisible), `seam_visibility` = (seam - interior) / (random - interior) (0: the
+    seam is like any other edge, 1: the two sides are as unrelated as random points)
+    and the edge counts.
     """
     mesh = load_mesh(mesh)
     pairs = edge_pairs(mesh)
@@ -139,8 +141,57 @@ def seam_metric(mesh, texture, inset=0.25, max_edges=20000, seed=0):
     random = float(np.abs(_sample_points(texture, pts[:, 0]) - _sample_points(texture, pts[:, 1])).mean())
     return {"seam": seam, "interior": interior, "random": random,
             "seam_ratio": seam / interior if interior > 0 else float("nan"),
+            "seam_visibility": (seam - interior) / (random - interior) if random > interior
+            else float("nan"),
             "seam_edges": int(pairs["seam"].sum()), "interior_edges": int((~pairs["seam"]).sum()),
             "sampled_seam_edges": n_seam, "sampled_interior_edges": n_interior}
+
+
+def seam_closeups(renderer, textures, count=4, distance=4.0, seed=0, mark=(1.0, 0.0, 0.0)):
+    """Close-ups of random UV seams, to see whether a texture is continuous across them.
+
+    For `count` random seam edges, the camera looks at the edge along the surface
+    normal from `distance` (about 0.7 units wide with the 10-degree field of view).
+    Returns rows [texture 0 with seams marked in red, texture 0, texture 1, ...]
+    ([h, w, 3] float32 each; the renderer's mesh and size). Seams in the picture are
+    where neighbouring pixels' texture coordinates jump (> 0.02).
+    """
+    from lucid_repro.gl import Camera
+    from lucid_repro.gl.sampler import sample_texture
+
+    mesh = renderer.mesh
+    pairs = edge_pairs(mesh)
+    corners, faces = pairs["corners"][pairs["seam"]], pairs["face"][pairs["seam"]]
+    if not len(corners):
+        raise UserError(f"mesh {mesh.name or ''} has no UV seams".replace("  ", " "))
+    pos = mesh.positions.astype(np.float64)
+    rng = np.random.default_rng(seed)
+    rows, centres, tries = [], [], 0
+    while len(rows) < count and tries < 50 * count:
+        tries += 1
+        k = rng.integers(len(corners))
+        a, b = pos[corners[k, 0, 0]], pos[corners[k, 0, 1]]
+        tri = pos[mesh.faces[faces[k, 0]]]
+        normal = np.cross(tri[1] - tri[0], tri[2] - tri[0])
+        if np.linalg.norm(normal) == 0:
+            continue
+        centre = (a + b) / 2.0
+        if any(np.linalg.norm(centre - c) < 0.3 for c in centres):   # show distinct places
+            continue
+        eye = centre + distance * normal / np.linalg.norm(normal)
+        uvm = renderer.render(Camera(eye=tuple(eye), target=tuple(centre)))
+        if uvm[..., 2].mean() < 0.9:          # looking into a cavity or off the surface
+            continue
+        jump = np.zeros(uvm.shape[:2], bool)
+        jump[:, 1:] |= np.abs(np.diff(uvm[..., :2], axis=1)).max(-1) > 0.02
+        jump[1:, :] |= np.abs(np.diff(uvm[..., :2], axis=0)).max(-1) > 0.02
+        views = [sample_texture(np.asarray(t, np.float32), uvm, DISPLAY_BACKGROUND).numpy()
+                 for t in textures]
+        marked = views[0].copy()
+        marked[jump] = mark
+        rows.append([marked] + views)
+        centres.append(centre)
+    return rows
 
 
 def texel_density(renderer, texture_size, views=8, seed=0, min_dist=11.0, max_dist=13.0):
@@ -166,7 +217,8 @@ def texel_density(renderer, texture_size, views=8, seed=0, min_dist=11.0, max_di
 
 def write_outputs(output_dir, prefix, mesh, texture, renderer, frames=24, metrics=None):
     """Texture PNG, turntable GIF, OBJ + MTL + PNG and (if given) a metrics JSON,
-    each written atomically. Returns dict kind -> path."""
+    each written atomically. Returns dict kind -> path (texture, turntable, obj, mtl,
+    obj_texture, metrics)."""
     from lucid_repro.gl import save_obj
     from lucid_repro.images import atomic_path, save_image
 
@@ -176,6 +228,8 @@ def write_outputs(output_dir, prefix, mesh, texture, renderer, frames=24, metric
     paths["turntable"] = save_turntable(os.path.join(output_dir, f"{prefix}_turntable.gif"),
                                         renderer, texture, frames)
     paths["obj"] = save_obj(os.path.join(output_dir, f"{prefix}_mesh.obj"), mesh, texture)
+    paths["mtl"] = paths["obj"][:-4] + ".mtl"
+    paths["obj_texture"] = paths["obj"][:-4] + ".png"
     if metrics is not None:
         path = os.path.join(output_dir, f"{prefix}_metrics.json")
         with atomic_path(path) as tmp:

@@ -37,7 +37,7 @@ def main(argv):
     if FLAGS.naive_size is not None:
         common.positive("naive_size", FLAGS.naive_size)
     turntable.check_frames(FLAGS.frames)
-    mesh = load_mesh(FLAGS.mesh)
+    mesh = load_mesh(FLAGS.mesh, normalize=True)   # Lucid: meshutil.normalize_mesh
 
     from lucid_repro.optvis import objectives
     from lucid_repro.recipes import feature_vis_3d

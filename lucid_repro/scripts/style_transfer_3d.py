@@ -53,7 +53,7 @@ def main(argv):
         raise UserError(f"--spread_views must be >= 0, got {FLAGS.spread_views}")
     turntable.check_frames(FLAGS.frames)
     # bad inputs fail before the model loads
-    mesh = load_mesh(FLAGS.mesh)
+    mesh = load_mesh(FLAGS.mesh, normalize=True)   # Lucid: meshutil.normalize_mesh
     style_transfer_3d.content_texture_of(mesh, 8)
     style_transfer_3d.load_style(FLAGS.style, FLAGS.view_size)
     model = common.load_model_from_flags()

@@ -69,14 +69,17 @@ def main(argv):
         rows, record = ts.figure(model, textures, layers, **options)
         image = contact_sheet(rows)
         for key, r in record["results"].items():
-            print(f"{key}: " + "  ".join(f"{l} {v:.4g}" for l, v in r["layer_losses"].items()))
+            print(f"{key} final Gram loss (relative): " + "  ".join(
+                f"{l} {v:.4g} ({r['relative_errors'][l]:.3g})" for l, v in r["layer_losses"].items()))
     else:
         r = ts.synthesize(model, first, layers, **options)
         image = r.image
         record = {"model": model.name, "style": names[0], "size": FLAGS.size, "steps": FLAGS.steps,
                   "param": options["param_kind"], "layers": list(layers), "layer_losses": r.layer_losses,
+                  "relative_errors": r.relative_errors,
                   "weights": r.weights, "loss": r.loss, "seconds": round(r.seconds, 1)}
-        print("final Gram loss per layer: " + "  ".join(f"{l} {v:.4g}" for l, v in r.layer_losses.items()))
+        print("final Gram loss per layer (relative): " + "  ".join(
+            f"{l} {v:.4g} ({r.relative_errors[l]:.3g})" for l, v in r.layer_losses.items()))
     record.update(seed=FLAGS.seed, pooling=FLAGS.pooling, stacked=report)
     written = [save_image(FLAGS.output, image), write_json(stem + ".json", record)]
     print("wrote " + ", ".join(written))
