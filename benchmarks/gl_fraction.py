@@ -51,7 +51,7 @@ def main():
     model = models.load("vgg19")
     mesh = load_mesh("bunny")
     renderer = fv.make_renderer(mesh, args.view_size)
-    print(f"renderer: {renderer.ctx.info['GL_RENDERER']}; view {args.view_size}px, "
+    print(f"renderer: {renderer.info['GL_RENDERER']}; view {args.view_size}px, "
           f"texture {args.texture_size}px, {mesh.num_faces} triangles")
     try:
         timings = []

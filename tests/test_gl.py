@@ -287,9 +287,9 @@ def test_render_bunny_uv_map(renderer):
     rows = mask.mean(axis=1)
     assert rows[: SIZE // 8].mean() < rows[SIZE // 3: 2 * SIZE // 3].mean()
     # reused context/framebuffer: same view -> identical map
-    fbo = renderer.fbo
+    pid = renderer.pid
     again = renderer.render(orbit_view(0.0, 0.0, 12.0))
-    assert renderer.fbo is fbo
+    assert renderer.pid == pid            # same OpenGL process, context and framebuffer
     np.testing.assert_array_equal(again, uvm)
 
 
@@ -343,11 +343,51 @@ def test_egl_failure_is_a_one_line_user_error(monkeypatch):
     def broken(*args, **kwargs):
         raise Exception("eglGetDisplay failed\nsecond line")
 
+    # the function the OpenGL process calls (only importing moderngl here; no context is made)
     monkeypatch.setattr(moderngl, "create_context", broken)
     with pytest.raises(UserError) as e:
         render_mod.create_egl_context()
     msg = _one_line(e)
     assert "libegl1" in msg and "libegl-mesa0" in msg and "libgl1-mesa-dri" in msg
+    # end to end: the OpenGL process inherits the environment; with no EGL vendor
+    # library glvnd finds no device, and the child's error comes back as a UserError
+    monkeypatch.setenv("__EGL_VENDOR_LIBRARY_FILENAMES", "/nonexistent/egl_vendor.json")
+    with pytest.raises(UserError) as e:
+        UVRenderer(8)
+    msg = _one_line(e)
+    assert "cannot create a headless OpenGL (EGL) context" in msg and "libgl1-mesa-dri" in msg
+
+
+def test_opengl_process_without_tensorflow_and_its_errors(bunny):
+    """The GL pass runs in a child that never imports TensorFlow (two LLVMs in one
+    process crash llvmpipe); its failures come back as one-line UserErrors."""
+    import subprocess
+    import sys
+    code = ("import sys, lucid_repro.gl.uv_server, moderngl; "
+            "print('tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    with pytest.raises(UserError) as e:
+        UVRenderer(100000, 8)
+    assert "exceeds the OpenGL limit" in _one_line(e)
+    r = UVRenderer(16)
+    assert "GL_RENDERER" in r.info and r.info["GL_MAX_RENDERBUFFER_SIZE"] >= 16
+    r.set_mesh(bunny)
+    assert r.render().shape == (16, 16, 3)
+    r._proc.kill()                                  # the child dies: a clear error, then closed
+    r._proc.wait()
+    with pytest.raises(UserError) as e:
+        r.render()
+    assert "OpenGL process" in _one_line(e) and "died" in str(e.value)
+    with pytest.raises(RuntimeError, match="closed"):
+        r.render()
+    r.close()
+    # close() ends and reaps the child
+    with UVRenderer(8) as r2:
+        proc = r2._proc
+    assert proc.returncode is not None
+    with pytest.raises(RuntimeError, match="UVRenderer is closed"):
+        r2.set_mesh(bunny)
 
 
 def test_renderer_errors():

@@ -6,7 +6,9 @@ face and 1 where a face was hit, (0, 0, 0) on the background. Feeding that map
 to `lucid_repro.gl.sampler.sample_texture` renders the mesh with any texture,
 differentiably with respect to the texture (Lucid's 3D texture-synthesis and
 3D style-transfer set-up: OpenGL only rasterizes, TensorFlow does the texture
-lookup).
+lookup). The OpenGL work runs in a child process that never imports TensorFlow
+(`lucid_repro.gl.uv_server`; two LLVMs, TensorFlow's and llvmpipe's, crash in
+one process).
 
 Matrices here use the column-vector convention (clip = P @ V @ [x, y, z, 1]):
 `perspective` is the standard OpenGL projection (gluPerspective), `look_at`
@@ -18,8 +20,15 @@ planes 0.01/100, and `sample_view` at a distance uniform in [11, 13] (Lucid's
 texture_synth_3d notebook; its style_transfer_3d notebook uses [10, 12]) in a
 uniformly random direction, looking at the mesh centre with +y up.
 """
+import collections
 import dataclasses
+import json
 import math
+import os
+import subprocess
+import sys
+import threading
+import weakref
 from typing import Sequence
 
 import numpy as np
@@ -185,7 +194,10 @@ void main() {
 
 
 def create_egl_context():
-    """A standalone headless OpenGL >= 3.3 context via EGL, or a one-line UserError."""
+    """A standalone headless OpenGL >= 3.3 context via EGL, or a one-line UserError.
+
+    Called in the OpenGL process (`lucid_repro.gl.uv_server`), never in a process
+    that has imported TensorFlow (llvmpipe would crash there)."""
     try:
         import moderngl
     except ImportError as e:
@@ -197,16 +209,60 @@ def create_egl_context():
         raise UserError(f"cannot create a headless OpenGL (EGL) context ({reason}); {EGL_HINT}") from None
 
 
+try:
+    import fcntl
+except ImportError:          # not on Linux/Unix: default pipe sizes
+    pass
+_PIPE_SIZE = 1 << 20         # bytes; Linux caps it at /proc/sys/fs/pipe-max-size (1 MiB by default)
+
+
+def _package_root():
+    """The directory holding the `lucid_repro` package this module came from."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _drain(stream, lines):
+    """Keep the last lines of the child's stderr (and never let its pipe fill up)."""
+    try:
+        for raw in iter(stream.readline, b""):
+            text = raw.decode("utf-8", "replace").strip()
+            if text:
+                lines.append(text)
+    except (OSError, ValueError):
+        pass
+
+
+def _shutdown(proc):
+    """Let the OpenGL process exit (stdin EOF), kill it if it does not, and reap it."""
+    try:
+        if proc.stdin and not proc.stdin.closed:
+            proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
+
+
 class UVRenderer:
     """Rasterizes a mesh's (u, v, mask) with one EGL context and one framebuffer.
 
     >>> r = UVRenderer(128, 128); r.set_mesh(load_mesh("bunny"))
     >>> uvm = r.render(sample_view(0))          # float32 [128, 128, 3]
 
-    The context, framebuffer (RGBA float32 colour + depth) and, after
-    `set_mesh`, the vertex/index buffers are created once and reused by every
-    `render` call. Call `close()` (or use `with UVRenderer(...) as r:`) to free
-    them. Not thread-safe; use it from one thread.
+    The OpenGL work runs in a child process (`python -m lucid_repro.gl.uv_server`)
+    that never imports TensorFlow: Mesa's llvmpipe and TensorFlow each bring their
+    own LLVM, and in one process rendering segfaults. The child holds the context,
+    framebuffer (RGBA float32 colour + depth) and, after `set_mesh`, the
+    vertex/index buffers, created once and reused by every `render` call (each
+    call sends a 4x4 matrix and reads back the map through a pipe). Call `close()`
+    (or use `with UVRenderer(...) as r:`) to end it; it also ends when the
+    renderer is garbage-collected, at interpreter exit, or if this process dies.
+    Not thread-safe; use it from one thread.
     """
 
     def __init__(self, width, height=None):
@@ -219,20 +275,82 @@ class UVRenderer:
             raise UserError(f"render size must be positive, got {width}x{height}")
         self.width, self.height = width, height
         self.mesh = None
-        self._vao = self._buffers = None
-        self.ctx = create_egl_context()
-        with self.ctx:
-            max_size = int(self.ctx.info.get("GL_MAX_RENDERBUFFER_SIZE", 16384))
-            if width > max_size or height > max_size:
-                self.ctx.release()
-                raise UserError(f"render size {width}x{height} exceeds the OpenGL limit {max_size}")
-            self._color = self.ctx.texture((width, height), 4, dtype="f4")
-            self._depth = self.ctx.depth_renderbuffer((width, height))
-            self.fbo = self.ctx.framebuffer(color_attachments=[self._color],
-                                            depth_attachment=self._depth)
-            self.program = self.ctx.program(vertex_shader=_VERTEX_SHADER,
-                                            fragment_shader=_FRAGMENT_SHADER)
+        self._closed = True
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH")) if p)
+        try:
+            self._proc = subprocess.Popen([sys.executable, "-m", "lucid_repro.gl.uv_server"],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, env=env)
+        except OSError as e:
+            raise UserError(f"cannot start the OpenGL process ({e})") from None
+        for pipe in (self._proc.stdin, self._proc.stdout):   # fewer round trips per map
+            try:
+                fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+            except (AttributeError, OSError, NameError):
+                pass
+        self._stderr = collections.deque(maxlen=20)
+        self._stderr_reader = threading.Thread(target=_drain, args=(self._proc.stderr, self._stderr),
+                                               daemon=True, name="uv_server-stderr")
+        self._stderr_reader.start()
+        self._finalizer = weakref.finalize(self, _shutdown, self._proc)
+        try:
+            reply, _ = self._request({"op": "init", "width": width, "height": height})
+        except BaseException:
+            self._finalizer()
+            raise
+        self._info = dict(reply.get("info", {}))
         self._closed = False
+
+    # -- the OpenGL process
+    def _died(self, what):
+        """End the OpenGL process; a UserError saying why, with its last stderr line."""
+        self._closed = True
+        self._finalizer()                    # reaps it (or stops and reaps it)
+        code = self._proc.returncode
+        self._stderr_reader.join(timeout=1)  # it ends at the child's end of stderr
+        last = self._stderr[-1] if self._stderr else "no message on stderr"
+        return UserError(f"the OpenGL process ({sys.executable} -m lucid_repro.gl.uv_server) {what} "
+                         f"(exit status {code}): {last}")
+
+    def _request(self, header, *payloads):
+        """Send one request; return (reply header, reply payload or None). An
+        error reply raises UserError; a dead child, a broken reply or an
+        interruption mid-exchange ends the OpenGL process (the renderer is closed)."""
+        try:
+            try:
+                self._proc.stdin.write(json.dumps(header).encode() + b"\n")
+                for p in payloads:
+                    self._proc.stdin.write(p)
+                self._proc.stdin.flush()
+            except (OSError, ValueError):
+                raise self._died("died") from None
+            line = self._proc.stdout.readline()
+            if not line:
+                raise self._died("died")
+            try:
+                reply = json.loads(line)
+            except ValueError:
+                raise self._died("sent a bad reply") from None
+            if not reply.get("ok"):
+                raise UserError(str(reply.get("error", "unknown error in the OpenGL process")))
+            payload = None
+            if "shape" in reply:
+                n = 4 * math.prod(reply["shape"])
+                payload = bytearray(n)
+                view, got = memoryview(payload), 0
+                while got < n:
+                    k = self._proc.stdout.readinto(view[got:])
+                    if not k:
+                        raise self._died("died")
+                    got += k
+            return reply, payload
+        except UserError:
+            raise
+        except BaseException:                # e.g. KeyboardInterrupt: the stream is out of sync
+            self._closed = True
+            self._finalizer()
+            raise
 
     # -- context management
     def __enter__(self):
@@ -246,41 +364,37 @@ class UVRenderer:
         if getattr(self, "_closed", True):
             return
         self._closed = True
-        with self.ctx:
-            self._release_mesh()
-            for obj in (self.program, self.fbo, self._depth, self._color):
-                obj.release()
-        self.ctx.release()
+        self._finalizer()
 
     def _check_open(self):
         if self._closed:
             raise RuntimeError("UVRenderer is closed")
 
-    def _release_mesh(self):
-        if self._vao is not None:
-            self._vao.release()
-            for b in self._buffers:
-                b.release()
-        self._vao = self._buffers = None
-
     @property
     def aspect(self):
         return self.width / self.height
+
+    @property
+    def info(self):
+        """The OpenGL context's `moderngl.Context.info` (GL_RENDERER, GL_VERSION,
+        GL_MAX_RENDERBUFFER_SIZE, ...), as reported by the OpenGL process."""
+        return dict(self._info)
+
+    @property
+    def pid(self):
+        """Process id of the OpenGL process."""
+        return self._proc.pid
 
     def set_mesh(self, mesh):
         """Upload a mesh (a Mesh or anything `load_mesh` accepts) once; it is
         drawn by every following `render` call. Returns the validated Mesh."""
         self._check_open()
         mesh = load_mesh(mesh)
-        with self.ctx:
-            self._release_mesh()
-            pos = self.ctx.buffer(np.ascontiguousarray(mesh.positions, np.float32).tobytes())
-            uv = self.ctx.buffer(np.ascontiguousarray(mesh.uvs, np.float32).tobytes())
-            ibo = self.ctx.buffer(np.ascontiguousarray(mesh.faces, np.uint32).tobytes())
-            self._buffers = (pos, uv, ibo)
-            self._vao = self.ctx.vertex_array(
-                self.program, [(pos, "3f", "in_position"), (uv, "2f", "in_uv")],
-                index_buffer=ibo, index_element_size=4)
+        positions = np.ascontiguousarray(mesh.positions, "<f4")
+        uvs = np.ascontiguousarray(mesh.uvs, "<f4")
+        faces = np.ascontiguousarray(mesh.faces, "<u4")
+        self._request({"op": "mesh", "vertices": len(positions), "faces": len(faces)},
+                      positions.tobytes(), uvs.tobytes(), faces.tobytes())
         self.mesh = mesh
         return mesh
 
@@ -301,23 +415,17 @@ class UVRenderer:
         column-vector view-projection matrix; default: `orbit_view(0)` aimed at
         the mesh centre). Returns float32 [H, W, 3] (u, v, mask), row 0 = top."""
         self._check_open()
-        if self._vao is None:
+        if self.mesh is None:
             raise UserError("no mesh to render: call set_mesh() first")
         if view is None:
             view = orbit_view(0.0, 0.0, 12.0, target=self.mesh)
         matrix = self.view_proj(view)
-        with self.ctx:
-            # GL expects column-major storage: numpy row-major of the transpose
-            self.program["view_proj"].write(np.ascontiguousarray(matrix.T, np.float32).tobytes())
-            self.fbo.use()
-            self.ctx.viewport = (0, 0, self.width, self.height)
-            self.fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-            self.ctx.enable(self.ctx.DEPTH_TEST)
-            self._vao.render(self.ctx.TRIANGLES)
-            self.ctx.disable(self.ctx.DEPTH_TEST)
-            data = self.fbo.read(components=4, dtype="f4", attachment=0)
-        frame = np.frombuffer(data, np.float32).reshape(self.height, self.width, 4)
-        return np.ascontiguousarray(frame[::-1, :, :3])  # GL rows are bottom-up
+        # GL expects column-major storage: numpy row-major of the transpose
+        reply, data = self._request({"op": "render"}, np.ascontiguousarray(matrix.T, "<f4").tobytes())
+        shape = tuple(reply["shape"])
+        if shape != (self.height, self.width, 3):
+            raise self._died(f"sent a map of shape {shape}")
+        return np.frombuffer(data, "<f4").reshape(shape)
 
     def sample_view(self, rng=None, min_dist=DEFAULT_MIN_DIST, max_dist=DEFAULT_MAX_DIST,
                     fovy=DEFAULT_FOVY):

@@ -3,8 +3,8 @@
     m = load("hub:/path/to/saved_model")                   # every output is a layer
     m = load("hub:https://tfhub.dev/...", layers=["logits"], input_size=224)
 
-The SavedModel is wrapped with `tensorflow_hub.KerasLayer` (frozen, trainable=False)
-inside a `tf.keras` model. Image models on TF Hub take float32 RGB in [0, 1], which is
+The SavedModel is loaded with `tensorflow_hub.load` (plain `tf.saved_model.load` when
+tensorflow-hub is absent) and called from a frozen Keras 3 layer (`SavedModelLayer`). Image models on TF Hub take float32 RGB in [0, 1], which is
 what every FeatureModel takes, so no preprocessing is added. If the model returns a
 dict, each key is a layer (sorted by name); a single tensor is the layer "output"; a list or tuple gives
 "output_0", "output_1", .... `layers` picks (and orders) the layers to keep. A layer's
@@ -41,26 +41,43 @@ def _model_name(handle):
     return "hub_" + re.sub(r"[^A-Za-z0-9_.\-]", "_", tail)
 
 
+class SavedModelLayer(tf.keras.layers.Layer):
+    """A frozen SavedModel (its `__call__` or a signature) as a Keras 3 layer.
+
+    tensorflow-hub's `KerasLayer` is built on tf-keras (Keras 2) and cannot sit in a
+    Keras 3 model, so the loaded object is called directly; its variables stay the
+    SavedModel's (never trained), gradients flow to the input."""
+
+    def __init__(self, loaded, signature=None, **kwargs):
+        super().__init__(trainable=False, **kwargs)
+        self._holder = [loaded]          # a list: keep Keras from tracking the object
+        self._signature = signature
+
+    def call(self, images):
+        loaded = self._holder[0]
+        if self._signature is None:
+            return loaded(images)
+        fn = loaded.signatures[self._signature]
+        _, kwargs = fn.structured_input_signature
+        if len(kwargs) != 1:
+            raise UserError(f"signature {self._signature!r} takes {len(kwargs)} inputs, not one image batch")
+        return fn(**{next(iter(kwargs)): images})
+
+
 def _hub_layer(handle):
     try:
         import tensorflow_hub as hub
+        load = hub.load          # resolves tfhub.dev / Kaggle handles and caches them
     except ImportError:
-        raise UserError("hub: models need the tensorflow-hub package (pip install tensorflow-hub)") from None
-    if not issubclass(hub.KerasLayer, tf.keras.layers.Layer):
-        raise UserError("this tensorflow-hub builds its KerasLayer on another Keras than tf.keras; "
-                        "use the pinned versions (tensorflow 2.15, tensorflow-hub 0.16)")
+        load = tf.saved_model.load   # local SavedModel directories need no tensorflow-hub
     try:
-        obj = hub.load(handle)
+        obj = load(handle)
     except Exception as e:  # OSError, ValueError, network errors, parse errors ...
         raise UserError(f"cannot load TF Hub model {handle!r}: {_first_line(e)}") from None
-    try:
-        if callable(obj):
-            return hub.KerasLayer(obj, trainable=False, name="hub_model")
-        if "serving_default" in getattr(obj, "signatures", {}):
-            return hub.KerasLayer(handle, trainable=False, signature="serving_default",
-                                  signature_outputs_as_dict=True, name="hub_model")
-    except Exception as e:
-        raise UserError(f"cannot wrap TF Hub model {handle!r}: {_first_line(e)}") from None
+    if callable(obj):
+        return SavedModelLayer(obj, name="hub_model")
+    if "serving_default" in getattr(obj, "signatures", {}):
+        return SavedModelLayer(obj, signature="serving_default", name="hub_model")
     raise UserError(f"TF Hub model {handle!r} is neither callable nor has a serving_default signature")
 
 
@@ -92,7 +109,7 @@ def load_hub(handle, layers=None, input_size=None):
                         f"{_first_line(e)}") from None
     depths = {}
     for name, tensor in outputs.items():
-        if tensor.shape.rank is not None and tensor.shape.rank >= 2 and tensor.shape[-1] is not None:
+        if len(tensor.shape) >= 2 and tensor.shape[-1] is not None:
             depths[str(name)] = int(tensor.shape[-1])
     if layers is not None:
         missing = [name for name in layers if name not in depths]

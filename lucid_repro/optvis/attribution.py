@@ -89,7 +89,7 @@ def guided_model(model):
 # ---------------------------------------------------------------- scores
 
 def _rank(model, layer):
-    return model.keras_model.output[layer].shape.rank
+    return len(model.keras_model.output[layer].shape)
 
 
 def class_layer(model, layer=None):

@@ -4,6 +4,7 @@ import sys
 from absl import app, flags
 
 from lucid_repro.errors import UserError
+from lucid_repro.runtime import import_tensorflow_quietly
 
 FLAGS = flags.FLAGS
 
@@ -40,6 +41,7 @@ def _parse_flags(argv):
 def run(main):
     """app.run(main) with UserError -> 'error: ...' on stderr and exit status 2."""
     def guarded(argv):
+        import_tensorflow_quietly()
         try:
             return main(argv)
         except UserError as e:

@@ -1,0 +1,29 @@
+"""Process-level start-up of the entry points (scripts, demo), kept out of the library.
+
+TensorFlow >= 2.17 prints its start-up notices (oneDNN, CUDA stub) through C++ absl
+logging before `TF_CPP_MIN_LOG_LEVEL` is read, straight to file descriptor 2. A script's
+stderr must be one `error: ...` line on bad input, so entry points import TensorFlow with
+descriptor 2 pointed at /dev/null, unless the user asked for TF's logs
+(TF_CPP_MIN_LOG_LEVEL=0). Library users (notebooks) are not affected.
+"""
+import os
+import sys
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow with its start-up notices hidden; returns the module."""
+    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3") == "0":
+        import tensorflow as tf
+        return tf
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                import tensorflow as tf
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+    return tf
