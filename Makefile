@@ -12,8 +12,12 @@ OUT ?= outputs
 demo: setup
 	$(PY) -m lucid_repro.scripts.demo --output_dir=$(OUT)
 
+# The whole suite on this CPU's default kernels, then the regression tests again on two
+# other kernel paths (tests/reference/README.md), so no reference holds on one CPU only.
 test: setup
 	$(PY) -m pytest -q tests
+	ONEDNN_MAX_CPU_ISA=AVX2 $(PY) -m pytest -q -p no:cacheprovider -m regression tests
+	TF_ENABLE_ONEDNN_OPTS=0 $(PY) -m pytest -q -p no:cacheprovider -m regression tests
 
 setup: sysdeps $(STAMP)
 

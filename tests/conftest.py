@@ -5,7 +5,9 @@ os.environ.setdefault("LUCID_REPRO_QUICK", "1")
 
 import pytest  # noqa: E402
 
-SHARED_DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
+# The images the tests read are the ones the package ships (lucid_repro/data/content),
+# so no test depends on files outside the repository.
+PACKAGE_DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "lucid_repro", "data"))
 
 
 @pytest.fixture(scope="session")
@@ -15,7 +17,5 @@ def vgg19():
 
 
 @pytest.fixture(scope="session")
-def shared_data():
-    if not os.path.isdir(SHARED_DATA):
-        pytest.fail(f"shared data not found at {SHARED_DATA}")
-    return SHARED_DATA
+def package_data():
+    return PACKAGE_DATA

@@ -14,7 +14,7 @@ from lucid_repro.models.base import FeatureModel
 from lucid_repro.optvis import attribution, objectives, render
 from lucid_repro.recipes import class_vis
 from lucid_repro.recipes.deepdream import box_pixel_image
-from regression import check_regression
+from regression import check_regression, regression
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
@@ -105,17 +105,15 @@ def test_vgg19_is_refused_in_one_line(vgg19):
     assert "\n" not in str(e.value)
 
 
+@regression
 def test_regression_yosinski_on_a_vgg19_channel(vgg19):
     # The same regularized pixel ascent on a channel (VGG19 has no classes): 32 px, 6 steps,
-    # seed 0, jitter + blur every 3 steps. Bit-identical on one machine (seeded, op
-    # determinism); across CPUs convolution sums differ by ~1e-6 relative, and six
-    # normalized steps of 0.014 keep that below 1e-3 per pixel, while a changed step or
-    # blur moves pixels by > 1e-2.
+    # seed 0, jitter + blur every 3 steps; tolerance: tests/reference/README.md (spread measured across CPU kernel paths)
     r = class_vis.visualize(vgg19, "conv4_2:17", "yosinski", size=32, steps=6, blur_every=3,
                             progress=False, seed=0)
     img = r.images[-1]
     assert 0.0 <= img.min() and img.max() <= 1.0
-    check_regression("class_vis_yosinski_vgg19_conv4_2_17", img, atol=1e-3, mean_atol=1e-4)
+    check_regression("class_vis_yosinski_vgg19_conv4_2_17", img)
 
 
 def test_demo_skips_without_classifier(vgg19, tmp_path, capsys):

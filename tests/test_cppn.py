@@ -12,7 +12,7 @@ from lucid_repro.optvis import param
 # `param.cppn` is Lucid's constructor function (it shadows the submodule name)
 from lucid_repro.optvis.param.cppn import interpolate_weights, load_weights
 from lucid_repro.recipes import cppn
-from regression import check_regression
+from regression import check_regression, regression
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -72,14 +72,14 @@ def test_weights_roundtrip_and_interpolation(tmp_path):
         cppn.morph(wa, wb, frames=1)
 
 
+@regression
 def test_training_regression(vgg19):
     result, p = cppn.train(vgg19, "conv3_1:5", size=32, steps=6, every=3, seed=0, progress=False)
     assert len(result.images) == 3  # steps 0, 3, 6
     assert -result.losses[-1] > -result.losses[0]
-    # 32 px, 6 Adam steps at lr 0.005, no transforms, seed 0: deterministic apart
-    # from cross-CPU float32 summation order (~1e-6 relative), far below 1e-3; a
-    # changed architecture, init or step moves pixels by > 1e-2.
-    check_regression("cppn_vgg19_conv3_1_5", result.images[-1], atol=1e-3, mean_atol=1e-4)
+    # 32 px, 6 Adam steps at lr 0.005, no transforms, seed 0;
+    # tolerance: tests/reference/README.md (spread measured across CPU kernel paths)
+    check_regression("cppn_vgg19_conv3_1_5", result.images[-1])
     assert cppn.render_at(p, 48).shape == (48, 48, 3)
 
 

@@ -12,14 +12,14 @@ from lucid_repro.errors import UserError
 from lucid_repro.images import load_image
 from lucid_repro.optvis import objectives
 from lucid_repro.recipes import deepdream
-from regression import check_regression
+from regression import check_regression, regression
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 @pytest.fixture(scope="module")
-def photo(shared_data):
-    return load_image(os.path.join(shared_data, "content", "bridge.jpg"), size=(40, 60))
+def photo(package_data):
+    return load_image(os.path.join(package_data, "content", "bridge.jpg"), size=(40, 60))
 
 
 def test_roll_jitter_is_a_wrapping_shift():
@@ -53,6 +53,7 @@ def test_octave_sizes():
     assert deepdream.octave_sizes(10, 10, 1, 1.4) == [(10, 10)]
 
 
+@regression
 def test_dream_amplifies_the_layer_and_keeps_pixels_valid(vgg19, photo):
     out, octaves, runs = deepdream.dream(vgg19, photo, "relu4_2", octaves=2, steps=3, seed=0,
                                          progress=False, return_octaves=True)
@@ -67,11 +68,9 @@ def test_dream_amplifies_the_layer_and_keeps_pixels_valid(vgg19, photo):
     assert value(out) > 1.5 * value(photo)
     # each step moves pixels by step_size on average (L1-normalized), before clipping
     assert 0.5 / 255 < np.abs(out - photo).mean() < 6 * 3 * 1.5 / 255
-    # 40x60 px, 2 octaves x 3 steps, seed 0 (jitter drawn from the seeded generator):
-    # bit-identical on one machine; across CPUs float32 convolution sums differ by ~1e-6
-    # relative, and L1-normalized steps of 1.5/255 carry that to well below 1e-3, while a
-    # different jitter or step shows up as > 1e-2.
-    check_regression("deepdream_vgg19_relu4_2_bridge", out, atol=1e-3, mean_atol=1e-4)
+    # 40x60 px, 2 octaves x 3 steps, seed 0 (jitter drawn from the seeded generator);
+    # tolerance: tests/reference/README.md (spread measured across CPU kernel paths)
+    check_regression("deepdream_vgg19_relu4_2_bridge", out)
 
 
 def test_bad_arguments(vgg19, photo):
@@ -88,9 +87,9 @@ def _run(args, tmp_path):
                           capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=600)
 
 
-def test_script_writes_dream(tmp_path, shared_data):
+def test_script_writes_dream(tmp_path, package_data):
     out = tmp_path / "d.png"
-    r = _run([f"--image={shared_data}/content/bridge.jpg", "--max_side=36", "--octaves=2", "--steps=1",
+    r = _run([f"--image={package_data}/content/bridge.jpg", "--max_side=36", "--octaves=2", "--steps=1",
               f"--output={out}"], tmp_path)
     assert r.returncode == 0, r.stderr
     assert np.asarray(Image.open(out)).shape == (24, 36, 3)
@@ -103,9 +102,9 @@ def test_script_writes_dream(tmp_path, shared_data):
     (["--octaves=0"], "--octaves must be positive"),
     (["--max_side=-1"], "--max_side must be positive"),
 ])
-def test_script_bad_input_one_line_exit_2(tmp_path, shared_data, args, needle):
+def test_script_bad_input_one_line_exit_2(tmp_path, package_data, args, needle):
     out = tmp_path / "d.png"
-    r = _run([f"--image={shared_data}/content/bridge.jpg", "--max_side=32", "--steps=1",
+    r = _run([f"--image={package_data}/content/bridge.jpg", "--max_side=32", "--steps=1",
               f"--output={out}"] + args, tmp_path)
     assert r.returncode == 2, r.stderr
     lines = [l for l in r.stderr.strip().splitlines() if l.strip()]

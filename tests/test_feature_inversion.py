@@ -12,7 +12,7 @@ from lucid_repro.errors import UserError
 from lucid_repro.recipes import feature_inversion as fi
 from lucid_repro.recipes import random_vgg
 from lucid_repro.recipes.style_transfer import load_input
-from regression import check_regression
+from regression import check_regression, regression
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
@@ -33,6 +33,7 @@ def test_loss_and_prior_maths():
     assert fi.resize_longer_side(np.zeros((10, 20, 3)), 8).shape == (4, 8, 3)
 
 
+@regression
 def test_inversion_reduces_loss_and_regression(vgg19, photo):
     r = fi.invert(vgg19, photo, ["relu2_1"], steps=40, seed=0, progress=False)
     assert r.image.shape == photo.shape
@@ -40,8 +41,8 @@ def test_inversion_reduces_loss_and_regression(vgg19, photo):
     # the reconstruction resembles the photo more than a flat grey image does
     assert np.abs(r.image - photo).mean() < np.abs(0.5 - photo).mean()
     head = fi.invert(vgg19, photo, ["relu2_1"], steps=6, seed=0, progress=False)
-    # 32 px, 6 Adam steps on pixels, seed 0; see test_style_transfer for the tolerance.
-    check_regression("feature_inversion_vgg19_relu2_1", head.image, atol=1e-3, mean_atol=1e-4)
+    # 32 px, 6 Adam steps on pixels, seed 0; tolerance: tests/reference/README.md (spread measured across CPU kernel paths)
+    check_regression("feature_inversion_vgg19_relu2_1", head.image)
 
 
 def test_bad_layer_and_tv(vgg19, photo):

@@ -13,15 +13,15 @@ from lucid_repro.errors import UserError
 from lucid_repro.images import load_image
 from lucid_repro.optvis import attribution, objectives
 from lucid_repro.recipes import saliency
-from regression import check_regression
+from regression import check_regression, regression
 from test_class_vis import tiny_classifier
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 @pytest.fixture(scope="module")
-def bridge(shared_data):
-    return load_image(os.path.join(shared_data, "content", "bridge.jpg"), size=(64, 96))
+def bridge(package_data):
+    return load_image(os.path.join(package_data, "content", "bridge.jpg"), size=(64, 96))
 
 
 def test_guided_relu_passes_only_positive_input_and_gradient():
@@ -82,6 +82,7 @@ def test_saliency_is_max_abs_over_channels():
     np.testing.assert_array_equal(attribution.saliency_from_gradient(g), [[3.0, 0.5]])
 
 
+@regression
 def test_guided_is_sharper_and_traces_edges(vgg19, bridge):
     # The bridge's white arch on a blue sky: guided backprop concentrates on the arch's
     # outline; the vanilla gradient is spread out and noisy (at demo size: top-5% mass
@@ -93,10 +94,9 @@ def test_guided_is_sharper_and_traces_edges(vgg19, bridge):
     assert 0.0 <= guided.map.min() and guided.map.max() <= 1.0
     assert saliency.top_mass(guided.map) > saliency.top_mass(vanilla.map)
     assert saliency.edge_correlation(guided.map, bridge) > saliency.edge_correlation(vanilla.map, bridge) + 0.1
-    # 64x96 photo (every other pixel stored), fixed channel: deterministic on one machine; across CPUs float32
-    # summation order changes gradients by ~1e-6 relative, far below the 1e-3 bound on a
-    # map normalized to [0, 1] (a different rule, e.g. no guidance, moves it by > 0.1).
-    check_regression("saliency_vgg19_bridge_guided", guided.map[::2, ::2], atol=1e-3, mean_atol=1e-4)
+    # 64x96 photo (every other pixel stored), fixed channel;
+    # tolerance: tests/reference/README.md (spread measured across CPU kernel paths)
+    check_regression("saliency_vgg19_bridge_guided", guided.map[::2, ::2])
 
 
 def test_guided_backprop_on_inception_v1_architecture():
@@ -134,9 +134,9 @@ def _run(args, tmp_path):
                           capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=600)
 
 
-def test_script_writes_map_and_overlay(tmp_path, shared_data):
+def test_script_writes_map_and_overlay(tmp_path, package_data):
     out = tmp_path / "s.png"
-    r = _run([f"--image={shared_data}/content/bridge.jpg", "--size=48", "--method=guided",
+    r = _run([f"--image={package_data}/content/bridge.jpg", "--size=48", "--method=guided",
               f"--output={out}"], tmp_path)
     assert r.returncode == 0, r.stderr
     assert np.asarray(Image.open(out)).shape == (32, 48)
@@ -150,9 +150,9 @@ def test_script_writes_map_and_overlay(tmp_path, shared_data):
     (["--class=3"], "no classifier head"),
     (["--size=0"], "--size must be positive"),
 ])
-def test_script_bad_input_one_line_exit_2(tmp_path, shared_data, args, needle):
+def test_script_bad_input_one_line_exit_2(tmp_path, package_data, args, needle):
     out = tmp_path / "s.png"
-    r = _run([f"--image={shared_data}/content/bridge.jpg", "--size=32", f"--output={out}"] + args, tmp_path)
+    r = _run([f"--image={package_data}/content/bridge.jpg", "--size=32", f"--output={out}"] + args, tmp_path)
     assert r.returncode == 2, r.stderr
     lines = [l for l in r.stderr.strip().splitlines() if l.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], r.stderr

@@ -13,7 +13,7 @@ from lucid_repro.models.base import FeatureModel
 from lucid_repro.optvis import style
 from lucid_repro.recipes import random_vgg
 from lucid_repro.recipes import style_transfer as st
-from regression import check_regression
+from regression import check_regression, regression
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
@@ -123,16 +123,15 @@ def test_batch_param_crops_style():
     assert st.batch_param(inner, content)().shape == (2, 4, 6, 3)
 
 
+@regression
 def test_transfer_regression(vgg19, images):
     content, style_image = images
     r = st.transfer(vgg19, content, style_image, steps=6, seed=0, progress=False)
     assert r.image.shape == content.shape and r.param_kind == "pixel"
     assert r.losses[-1] < r.losses[0]
-    # 32 px, 6 Adam steps on pixels, seed 0, no transforms. Same machine: bit-identical
-    # (seeded, deterministic ops). Across CPUs float32 summation order moves pixels by
-    # ~1e-6; 6 steps of lr 0.05 through a sigmoid keep that far below 1e-3, while a
-    # changed loss, weight or layer moves pixels by > 1e-2.
-    check_regression("style_transfer_vgg19_pixel", r.image, atol=1e-3, mean_atol=1e-4)
+    # 32 px, 6 Adam steps on pixels, seed 0, no transforms;
+    # tolerance: tests/reference/README.md (spread measured across CPU kernel paths)
+    check_regression("style_transfer_vgg19_pixel", r.image)
 
 
 def test_compare_params_and_summary(vgg19, images):

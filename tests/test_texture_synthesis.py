@@ -13,7 +13,7 @@ from lucid_repro.optvis import style
 from lucid_repro.recipes import random_vgg
 from lucid_repro.recipes import texture_synthesis as ts
 from lucid_repro.recipes.style_transfer import load_input
-from regression import check_regression
+from regression import check_regression, regression
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 LAYERS = ("relu1_1", "pool1")
@@ -63,12 +63,13 @@ def test_layer_helpers(vgg19):
     assert len(random_vgg.conv_layers_up_to(["pool4"])) == 12
 
 
+@regression
 def test_synthesis_regression(vgg19, texture):
     r = ts.synthesize(vgg19, texture, LAYERS, size=32, steps=8, seed=0, progress=False)
     assert r.image.shape == (32, 32, 3) and set(r.layer_losses) == set(LAYERS)
     assert r.losses[-1] < r.losses[0]
-    # 32 px, 8 Adam steps on pixels, seed 0; see test_style_transfer for the tolerance.
-    check_regression("texture_synthesis_vgg19_relu1_1_pool1", r.image, atol=1e-3, mean_atol=1e-4)
+    # 32 px, 8 Adam steps on pixels, seed 0; tolerance: tests/reference/README.md (spread measured across CPU kernel paths)
+    check_regression("texture_synthesis_vgg19_relu1_1_pool1", r.image)
 
 
 def test_figure_rows(vgg19, texture):
