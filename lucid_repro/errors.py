@@ -13,3 +13,20 @@ class UserError(ValueError):
 def check(condition, message):
     if not condition:
         raise UserError(message)
+
+
+class NumericalError(UserError):
+    """The loss or a gradient stopped being finite; the parameterization kept its
+    last good state (`image`: its output then, or None)."""
+
+    def __init__(self, message, step=None, image=None):
+        super().__init__(message)
+        self.step, self.image = step, image
+
+
+class Interrupted(Exception):
+    """A run stopped by SIGINT/SIGTERM after saving what it had; exit status 128 + signum."""
+
+    def __init__(self, message, signum):
+        super().__init__(message)
+        self.signum = signum

@@ -6,13 +6,15 @@
 choice of model, objective, parameterization, transforms and optimizer on top.
 """
 import dataclasses
+import time
 from typing import Any, Dict, List
 
 import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from lucid_repro.errors import UserError
+from lucid_repro.errors import NumericalError, UserError
+from lucid_repro.optvis import checkpoint as checkpoint_lib
 from lucid_repro.optvis import objectives as objectives_lib
 from lucid_repro.optvis import param as param_lib
 from lucid_repro.optvis import transforms as transforms_lib
@@ -122,8 +124,15 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
         grads = tape.gradient(loss, variables)
         if gradient_transform is not None:
             grads = gradient_transform(grads)
-        optimizer.apply_gradients(zip(grads, variables))
-        return loss, metric_values
+        # a non-finite loss or gradient leaves the variables at their last good values
+        finite = tf.reduce_all(tf.stack([tf.reduce_all(tf.math.is_finite(x))
+                                         for x in [loss] + [g for g in grads if g is not None]]))
+
+        def apply():
+            optimizer.apply_gradients(zip(grads, variables))
+            return tf.constant(True)
+        applied = tf.cond(finite, apply, lambda: tf.constant(False))
+        return loss, metric_values, applied
 
     def current_inputs(i):
         if step_inputs is None:
@@ -138,34 +147,105 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     images, losses, history = [], [], {k: [] for k in metric_names}
     total = thresholds[-1]
     inputs = current_inputs(0)
-    bar = tqdm(total=total, desc=description, disable=not progress, leave=False, dynamic_ncols=True)
-    i = 0
+    session = checkpoint_lib.active()
+    store, state_variables, first = None, [], 1
+    if session is not None:
+        store = session.next_store()
+        state_variables = _state_variables(step.get_concrete_function(inputs), model)
+        if session.resume and store.exists():
+            state, done = store.load(state_variables)
+            checkpoint_lib.set_rng_state(np_rng, state)
+            losses = [float(x) for x in state["losses"]]
+            history = {k: [float(x) for x in state.get(f"metric/{k}", [])] for k in metric_names}
+            images = [state[f"image/{j}"] for j in range(int(state["n_images"]))]
+            first = int(state["step"]) + 1
+            if done:
+                return _result(images, losses, history, int(state["step"]), param)
+
+    def save(i, done):
+        state = {"step": np.asarray(i), "losses": np.asarray(losses, np.float32),
+                 "n_images": np.asarray(len(images)), **checkpoint_lib.rng_state(np_rng)}
+        state.update({f"metric/{k}": np.asarray(h, np.float32) for k, h in history.items()})
+        state.update({f"image/{j}": im for j, im in enumerate(images)})
+        store.save(state_variables, state, done)
+
+    bar = tqdm(total=total, initial=first - 1, desc=description, disable=not progress, leave=False,
+               dynamic_ncols=True)
+    i = first - 1
+    last_save = time.monotonic()
+    if session is not None:
+        session.in_loop = True
     try:
-        if 0 in thresholds:
+        if 0 in thresholds and first == 1:
             images.append(take_snapshot(inputs))
-        for i in range(1, total + 1):
-            inputs = current_inputs(i)
-            loss, metric_values = step(inputs)
+        for i in range(first, total + 1):
+            good_inputs, inputs = inputs, current_inputs(i)
+            loss, metric_values, applied = step(inputs)
             loss = float(loss)
+            if not bool(applied):
+                image = take_snapshot(good_inputs)
+                kept = _keep_last_image(session, image)
+                raise NumericalError(
+                    f"the loss or its gradient became non-finite at step {i} (loss {loss}); stopped "
+                    f"with the image of step {i - 1}" + (f", kept in {kept}" if kept else ""),
+                    step=i, image=image)
             losses.append(loss)
             for k, v in zip(metric_names, metric_values):
                 history[k].append(float(v))
             bar.update(1)
             if i % 8 == 0 or i == total:
                 bar.set_postfix(loss=f"{loss:.4g}")
-            if not np.isfinite(loss):
-                raise FloatingPointError(f"loss became {loss} at step {i}")
             stop = stop_when is not None and stop_when(i, loss, {k: h[-1] for k, h in history.items()})
             if i in thresholds or stop:
                 images.append(take_snapshot(inputs))
             if stop:
                 break
+            if session is not None and session.signum is not None:
+                save(i, done=False)
+                _keep_last_image(session, take_snapshot(inputs))
+                raise session.interruption(i)
+            if session is not None and i < total and session.due(i, last_save):
+                save(i, done=False)
+                last_save = time.monotonic()
+        if store is not None:
+            save(i, done=True)
     finally:
         bar.close()
+        if session is not None:
+            session.in_loop = False
+    return _result(images, losses, history, i, param)
+
+
+def _result(images, losses, history, steps, param):
     return RenderResult(images=images, losses=np.asarray(losses, np.float32),
                         metrics={k: h[-1] for k, h in history.items() if h},
                         metric_history={k: np.asarray(h, np.float32) for k, h in history.items()},
-                        steps=i, param=param)
+                        steps=steps, param=param)
+
+
+def _state_variables(concrete_step, model):
+    """Every variable the compiled step reads except the model's weights: what a
+    checkpoint must hold for the run to continue exactly."""
+    weights = set()
+    if model is not None:
+        for w in model.keras_model.weights:
+            for v in (w, getattr(w, "value", None), getattr(w, "_value", None)):
+                if v is not None:
+                    weights.add(id(v))
+    # concrete functions list their variables in no fixed order; their captured
+    # handles come in the order the trace first read them, the same in every run
+    order = {id(t): k for k, t in enumerate(concrete_step.captured_inputs)}
+    variables = [v for v in concrete_step.variables if id(v) not in weights]
+    missing = [v.name for v in variables if id(v.handle) not in order]
+    if missing:
+        raise RuntimeError(f"cannot order the step's variables for a checkpoint: {missing}")
+    return sorted(variables, key=lambda v: order[id(v.handle)])
+
+
+def _keep_last_image(session, image):
+    if session is None:
+        return None
+    return checkpoint_lib.save_last_image(session.directory, image)
 
 
 def render_vis(model, objective, param_f=None, optimizer=None, transforms=None, thresholds=(512,),
