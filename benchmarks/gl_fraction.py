@@ -41,16 +41,16 @@ def main():
     if min(args.view_size, args.texture_size) <= 0 or args.steps < 4:
         parser.error("sizes must be positive and steps >= 4")
 
-    from lucid_repro import models
+    from lucid_repro import assets, models
     from lucid_repro.gl import load_mesh
-    from lucid_repro.optvis import objectives, render
     from lucid_repro.gl.texture_param import StyleTransferTextureParam, TextureParam
-    from lucid_repro.recipes import feature_vis_3d as fv
+    from lucid_repro.gl.views import make_renderer, random_view_inputs
+    from lucid_repro.optvis import objectives, render
     from lucid_repro.recipes import style_transfer_3d as st
 
     model = models.load("vgg19")
     mesh = load_mesh("bunny")
-    renderer = fv.make_renderer(mesh, args.view_size)
+    renderer = make_renderer(mesh, args.view_size)
     print(f"renderer: {renderer.info['GL_RENDERER']}; view {args.view_size}px, "
           f"texture {args.texture_size}px, {mesh.num_faces} triangles")
     try:
@@ -60,12 +60,12 @@ def main():
             render.render(model, objectives.as_objective("conv4_2:17"),
                           param_f=lambda: TextureParam(args.texture_size), optimizer=render.adam(0.03),
                           transforms=[], thresholds=(args.steps,), seed=0, progress=False,
-                          step_inputs=fv.random_view_inputs(renderer, timings=timings),
+                          step_inputs=random_view_inputs(renderer, timings=timings),
                           snapshot=lambda p: p.texture().numpy(), stop_when=stop_when)
         measure("feature_vis_3d", run_fv, args.steps, timings)
 
         timings2 = []
-        style = st.load_style("starry_night", args.view_size)
+        style = assets.load_square("starry_night", args.view_size)
         content = st.content_texture_of(mesh, args.texture_size)
         cfg = st.style_config(model)
         weights, cw = st.loss_weights(model, cfg, style, st._reference_view(renderer, content))

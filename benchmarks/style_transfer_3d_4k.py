@@ -41,19 +41,19 @@ def main():
     if min(args.texture_size, args.view_size) <= 0 or args.steps < 4:
         parser.error("sizes must be positive and steps >= 4")
 
-    from lucid_repro import models
+    from lucid_repro import assets, models
     from lucid_repro.gl import load_mesh
     from lucid_repro.gl.texture_param import StyleTransferTextureParam
+    from lucid_repro.gl.views import make_renderer
     from lucid_repro.optvis import render
-    from lucid_repro.recipes import feature_vis_3d as fv
     from lucid_repro.recipes import style_transfer_3d as st
 
     print(f"start: RSS {rss_gib():.2f} GiB")
     model = models.load("vgg19")
     mesh = load_mesh("bunny")
-    style = st.load_style(args.style, args.view_size)
+    style = assets.load_square(args.style, args.view_size)
     content = st.content_texture_of(mesh, args.texture_size)
-    renderer = fv.make_renderer(mesh, args.view_size)
+    renderer = make_renderer(mesh, args.view_size)
     cfg = st.style_config(model)
     weights, cw = st.loss_weights(model, cfg, style, st._reference_view(renderer, content))
     loss = st.StyleTransferObjective(model, cfg, 0.95, weights, cw)

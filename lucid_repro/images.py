@@ -5,6 +5,7 @@ import tempfile
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from lucid_repro import limits
 from lucid_repro.errors import UserError
 
 
@@ -17,10 +18,15 @@ def load_image(path, size=None, max_side=None):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise UserError(f"image not found: {path}")
+    limits.check_image_file(path)   # header size against the pixel budget, nothing decoded yet
     try:
-        with Image.open(path) as im:
-            im.load()
-            im = im.convert("RGB")
+        with limits.pillow_guard():
+            with Image.open(path) as im:
+                limits.check_image_size(path, *im.size)
+                im.load()
+                im = im.convert("RGB")
+    except limits.bomb_errors() as e:
+        raise UserError(limits.bomb_message(path, e)) from None
     except (UnidentifiedImageError, OSError, SyntaxError) as e:
         raise UserError(f"cannot read image {path}: {e.__class__.__name__}: {e}".splitlines()[0]) from None
     if size is not None:

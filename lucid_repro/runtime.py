@@ -5,6 +5,9 @@ logging before `TF_CPP_MIN_LOG_LEVEL` is read, straight to file descriptor 2. A 
 stderr must be one `error: ...` line on bad input, so entry points import TensorFlow with
 descriptor 2 pointed at /dev/null, unless the user asked for TF's logs
 (TF_CPP_MIN_LOG_LEVEL=0). Library users (notebooks) are not affected.
+
+`deterministic()` turns on TensorFlow's deterministic kernels for the process: the
+scripts and the tests choose it; the library never does.
 """
 import os
 import sys
@@ -27,3 +30,15 @@ def import_tensorflow_quietly():
     finally:
         os.close(saved)
     return tf
+
+
+def deterministic(seed=0):
+    """Make seeded runs repeat bit for bit in this process: TensorFlow's deterministic
+    kernels (`tf.config.experimental.enable_op_determinism()`, process-wide and slower
+    on GPU). A choice of the entry point (the scripts' `common.run`, the tests'
+    conftest), never made by a library call. With determinism on TF refuses random ops
+    that have no seed at all, so its global seed is set to `seed` too; the library's own
+    randomness does not use it (every draw comes from a generator seeded per call)."""
+    tf = import_tensorflow_quietly()
+    tf.config.experimental.enable_op_determinism()
+    tf.random.set_seed(seed)

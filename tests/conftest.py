@@ -5,6 +5,12 @@ os.environ.setdefault("LUCID_REPRO_QUICK", "1")
 
 import pytest  # noqa: E402
 
+from lucid_repro.runtime import deterministic  # noqa: E402
+
+# The entry point chooses TF's deterministic kernels (the library never does), so that
+# seeded runs repeat bit for bit and match tests/reference.
+deterministic()
+
 # The images the tests read are the ones the package ships (lucid_repro/data/content),
 # so no test depends on files outside the repository.
 PACKAGE_DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "lucid_repro", "data"))

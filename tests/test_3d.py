@@ -18,7 +18,9 @@ from lucid_repro.gl import Mesh, UVRenderer, load_mesh, mesh_texture, orbit_view
 from lucid_repro.gl.mesh import PACKAGED_MESH_DIR
 from lucid_repro.gl.sampler import sample_texture
 from lucid_repro.gl.texture_param import FlatStyleParam, StyleTransferTextureParam, TextureParam
-from lucid_repro.recipes import feature_vis_3d, style_transfer_3d, turntable
+from lucid_repro import assets
+from lucid_repro.gl import turntable
+from lucid_repro.recipes import feature_vis_3d, style_transfer_3d
 from regression import check_regression, regression
 
 VIEW = 48
@@ -192,21 +194,22 @@ def test_naive_baseline_wraps_flat_image(vgg19, tmp_path, bunny):
 
 
 def test_style_names_resolve():
-    assert os.path.isfile(style_transfer_3d.resolve_style("starry_night"))
-    img = style_transfer_3d.load_style("starry_night", 40)
+    assert os.path.isfile(assets.resolve_image("starry_night", "styles"))
+    assert assets.resolve_image("article_starry-night", "styles") == assets.resolve_image("starry_night", "styles")
+    img = assets.load_square("starry_night", 40)
     assert img.shape == (40, 40, 3) and 0 <= img.min() and img.max() <= 1
     with pytest.raises(UserError, match="unknown style"):
-        style_transfer_3d.resolve_style("no_such_style")
+        assets.resolve_image("no_such_style", "styles")
     with pytest.raises(UserError, match="not found"):
-        style_transfer_3d.resolve_style("/nope/style.jpg")
+        assets.resolve_image("/nope/style.jpg", "styles")
 
 
 def test_style_names_resolve_in_shared_data():
     # the article's other styles live in ../shared/data/styles beside the repository
-    shared = [d for d in style_transfer_3d.style_dirs() if "shared" in d]
+    shared = [d for d in assets.image_dirs("styles") if "shared" in d]
     if not shared:
         pytest.skip("../shared/data/styles is not beside this checkout (article styles beyond the packaged two)")
-    assert os.path.isfile(style_transfer_3d.resolve_style("mosaic"))
+    assert os.path.isfile(assets.resolve_image("mosaic", "styles"))
 
 
 def test_turntable_frames_differ(renderer, bunny):

@@ -13,7 +13,7 @@ from lucid_repro.errors import UserError
 from lucid_repro.models.base import FeatureModel
 from lucid_repro.optvis import attribution, objectives, render
 from lucid_repro.recipes import class_vis
-from lucid_repro.recipes.deepdream import box_pixel_image
+from lucid_repro.optvis.param import box_pixel_image
 from regression import check_regression, regression
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")

@@ -10,7 +10,7 @@ from PIL import Image
 
 from lucid_repro.errors import UserError
 from lucid_repro.images import load_image
-from lucid_repro.optvis import objectives
+from lucid_repro.optvis import gradients, objectives, transforms
 from lucid_repro.recipes import deepdream
 from regression import check_regression, regression
 
@@ -27,7 +27,7 @@ def test_roll_jitter_is_a_wrapping_shift():
     rng = tf.random.Generator.from_seed(0)
     shifts = set()
     for _ in range(8):
-        y = deepdream.roll_jitter(3)(x, rng).numpy()
+        y = transforms.roll_jitter(3)(x, rng).numpy()
         assert y.shape == x.shape
         # some (dy, dx) in [-3, 3]^2 maps x onto y
         found = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4)
@@ -35,14 +35,14 @@ def test_roll_jitter_is_a_wrapping_shift():
         assert found
         shifts.add(found[0])
     assert len(shifts) > 1
-    assert deepdream.roll_jitter(0)(x, rng) is x
+    assert transforms.roll_jitter(0)(x, rng) is x
 
 
 def test_gradient_normalizations():
     g = tf.constant([[1.0, -3.0], [0.0, 4.0]])
-    (l1,) = deepdream.l1_normalize([g])
-    (l2,) = deepdream.l2_normalize([g])
-    (s,) = deepdream.sign([g])
+    (l1,) = gradients.l1_normalize([g])
+    (l2,) = gradients.l2_normalize([g])
+    (s,) = gradients.sign([g])
     assert np.isclose(np.abs(l1.numpy()).mean(), 1.0)
     assert np.isclose(np.linalg.norm(l2.numpy()), 1.0)
     np.testing.assert_array_equal(s.numpy(), [[1, -1], [0, 1]])

@@ -63,11 +63,15 @@ def test_image_param_gradients_flow():
     assert rgba.shape == (1, 8, 8, 4) and float(tf.reduce_min(rgba)) >= 0
 
 
-def test_lowres_tensor_upsamples():
-    p = param.lowres_tensor((2, 16, 16, 3), (1, 4, 4, 3), seed=0)
-    t = p().numpy()
-    assert t.shape == (2, 16, 16, 3)
-    np.testing.assert_allclose(t[0], t[1])  # shared across the batch
+def test_image_of_kind():
+    # the recipes' --param: fft -> Fourier + decorrelated colours, pixel -> plain pixels
+    for kind in param.IMAGE_KINDS:
+        a = param.image_of_kind(kind, 12, 8, seed=0)().numpy()
+        b = param.image(12, 8, fft=kind == "fft", decorrelate=kind == "fft", seed=0)().numpy()
+        np.testing.assert_array_equal(a, b)
+        assert a.shape == (1, 8, 12, 3)
+    with pytest.raises(UserError, match="--param"):
+        param.image_of_kind("cppn", 8)
 
 
 def test_bad_sizes():

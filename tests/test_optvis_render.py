@@ -67,3 +67,54 @@ def test_bad_inputs(vgg19):
         render.render(vgg19, "nope:1", thresholds=(1,), progress=False)
     with pytest.raises(UserError):
         render.render(None, "conv3_1:1", thresholds=(1,), progress=False)
+
+
+def test_objective_reads_transformed_and_step_inputs(vgg19):
+    # T("transformed") is what the transforms made of T("input"); T(key) is a step input;
+    # an objective reading no layer runs without a sub-model, even with a model given.
+    var = tf.Variable(np.zeros((1, 4, 4, 3), np.float32))
+    p = param.Param(lambda target: var + 0.0 * target, [var])
+    seen = {}
+
+    def fn(T):
+        seen.update(input=T("input"), transformed=T("transformed"), target=T("target"))
+        return -tf.reduce_sum((T("transformed") - T("target")) ** 2)
+    o = obj.Objective(fn, ["transformed", "target"])
+    assert o.layers == ("target",) and set(o.reads) == {"transformed", "target"}
+    double = [lambda t, rng: 2.0 * t]
+    before = len(vgg19._submodels)
+    r = render.render(vgg19, o, param_f=p, transforms=double, thresholds=(300,), seed=0,
+                      progress=False, step_inputs=lambda i, rng: {"target": np.full((1, 4, 4, 3), 0.6, np.float32)})
+    assert len(vgg19._submodels) == before   # no layer read: no sub-model
+    assert seen["transformed"].shape == (1, 4, 4, 3) and seen["target"].shape == (1, 4, 4, 3)
+    np.testing.assert_allclose(r.images[-1], 0.3, atol=0.01)   # 2 x image -> 0.6
+    with pytest.raises(UserError, match="clash"):
+        render.render(vgg19, o, param_f=p, thresholds=(1,), progress=False,
+                      step_inputs=lambda i, rng: {"conv3_1": np.zeros(1, np.float32), "target": 0.0})
+    with pytest.raises(UserError, match="no model"):
+        render.render(None, obj.channel("conv3_1", 0) + o, param_f=p, thresholds=(1,), progress=False,
+                      step_inputs=lambda i, rng: {"target": np.zeros((1, 4, 4, 3), np.float32)})
+
+
+def test_param_seeded_from_the_loop_not_the_global_generator():
+    # param_f builds with seed=None; the loop seeds it with RandomState(seed) (the same
+    # draws as numpy's global generator seeded with `seed`) and leaves the global one alone.
+    captured = []
+
+    def param_f():
+        p = param.image(8, fft=False, decorrelate=False)
+        captured.append(p.trainable_variables[0].numpy().copy())
+        return p
+    zero = obj.Objective(lambda T: 0.0 * tf.reduce_sum(T("input")), ["input"])
+    np.random.seed(123)
+    for _ in range(2):
+        state = np.random.get_state()
+        render.render(None, zero, param_f=param_f, transforms=[], thresholds=(1,), seed=5, progress=False)
+        after = np.random.get_state()
+        assert state[2] == after[2] and np.array_equal(state[1], after[1])   # global generator untouched
+        np.random.rand()   # global draws in between change nothing
+    np.testing.assert_array_equal(captured[0], captured[1])
+    np.testing.assert_array_equal(captured[0], np.random.RandomState(5).normal(0, 0.01, (1, 8, 8, 3)).astype(np.float32))
+    with param.seeded(5):
+        np.testing.assert_array_equal(param.image(8, fft=False, decorrelate=False).trainable_variables[0].numpy(),
+                                      captured[0])

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.models.base import FeatureModel
 from lucid_repro.optvis import style
-from lucid_repro.recipes import random_vgg
 from lucid_repro.recipes import style_transfer as st
 from regression import check_regression, regression
 
@@ -20,9 +20,9 @@ ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 @pytest.fixture(scope="module")
 def images():
-    content = st.load_input("zurich", "content", max_side=32)
+    content = assets.load("zurich", "content", max_side=32)
     h, w = content.shape[:2]
-    return content, st.fit_style(st.load_input("starry_night", "styles"), h, w)
+    return content, st.fit_style(assets.load("starry_night", "styles"), h, w)
 
 
 def toy_model():
@@ -34,18 +34,28 @@ def toy_model():
 
 
 def test_packaged_images_and_resolution(tmp_path):
-    assert {"starry_night", "the_scream"} <= set(st.packaged_images("styles"))
-    assert {"zurich", "bridge"} <= set(st.packaged_images("content"))
-    img = st.load_input("the_scream", "styles")
+    assert {"starry_night", "the_scream"} <= set(assets.available_images("styles"))
+    assert {"zurich", "bridge"} <= set(assets.available_images("content"))
+    img = assets.load("the_scream", "styles")
     assert img.ndim == 3 and max(img.shape[:2]) <= 512
+    # a name matches the file's stem, with or without extension, in the package first
+    packaged = os.path.join(assets.PACKAGE_DATA_DIR, "styles", "starry_night.jpg")
+    assert assets.resolve_image("starry_night", "styles") == packaged
+    assert assets.resolve_image("starry_night.jpg", "styles") == packaged
+    assert assets.find_image("bridge.jpg", "content") == os.path.join(assets.PACKAGE_DATA_DIR, "content",
+                                                                       "bridge.jpg")
     with pytest.raises(UserError, match="image not found"):
-        st.resolve_image("no_such_painting", "styles")
+        assets.resolve_image("no_such_painting", "styles")
     with pytest.raises(UserError, match="image not found"):
-        st.load_input(str(tmp_path / "missing.jpg"), "styles")
+        assets.load(str(tmp_path / "missing.jpg"), "styles")
+    with pytest.raises(UserError, match="image not found"):
+        assets.load(str(tmp_path / "starry_night.jpg"), "styles")   # a path is never matched by name
+    with pytest.raises(UserError, match="not found"):
+        assets.find_image("no_such_photo.jpg", "content")
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"not an image")
     with pytest.raises(UserError, match="cannot read image"):
-        st.load_input(str(bad), "styles")
+        assets.load(str(bad), "styles")
 
 
 def test_fit_style_covers_content():
@@ -79,12 +89,12 @@ def test_auto_weights_closed_form():
     terms = {"mean": (["id"], lambda a: tf.reduce_mean(a["id"])),
              "half_sq": (["sq"], lambda a: 0.5 * tf.reduce_sum(a["sq"])),
              "scaled": (["id"], lambda a: 7.0 * tf.reduce_mean(a["id"]))}
-    w = random_vgg.auto_weights(toy_model(), terms, x)
+    w = style.auto_weights(toy_model(), terms, x)
     assert np.isclose(w["mean"], x.size, rtol=1e-5)
     assert np.isclose(w["half_sq"], 1.0 / np.mean(x), rtol=1e-5)
     assert np.isclose(w["scaled"], w["mean"] / 7.0, rtol=1e-5)
     with pytest.raises(UserError, match="no gradient"):
-        random_vgg.auto_weights(toy_model(), {"const": (["id"], lambda a: tf.constant(1.0))}, x)
+        style.auto_weights(toy_model(), {"const": (["id"], lambda a: tf.constant(1.0))}, x)
 
 
 def test_loss_maths(vgg19, images):

@@ -9,10 +9,10 @@ import pytest
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
+from lucid_repro import assets
+from lucid_repro.models import random_vgg
 from lucid_repro.optvis import style
-from lucid_repro.recipes import random_vgg
 from lucid_repro.recipes import texture_synthesis as ts
-from lucid_repro.recipes.style_transfer import load_input
 from regression import check_regression, regression
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
@@ -21,7 +21,7 @@ LAYERS = ("relu1_1", "pool1")
 
 @pytest.fixture(scope="module")
 def texture():
-    return load_input("starry_night", "styles", max_side=48)
+    return assets.load("starry_night", "styles", max_side=48)
 
 
 def test_gatys_loss_is_four_times_our_squared_distance():
@@ -42,7 +42,7 @@ def test_weightings(vgg19, texture):
     assert ts.GramTargets(vgg19, texture, LAYERS, 32, weighting="none").weights == {l: 1.0 for l in LAYERS}
     omega = ts.GramTargets(vgg19, texture, LAYERS, 32, weighting="omega")
     # omega_l is 1 / mean |dE_l/dx| on the white-noise image (He et al. Eq. 4)
-    x = tf.constant(random_vgg.white_noise(32, 32))
+    x = tf.constant(style.white_noise(32, 32))
     for l in LAYERS:
         with tf.GradientTape() as tape:
             tape.watch(x)

@@ -46,21 +46,24 @@ def test_blend_is_linear_then_gamma():
     np.testing.assert_allclose(kept[..., 3], 0.5)
 
 
-def test_crop_pipeline_and_tap():
-    tap = alpha.AlphaTap()
-    chain = alpha.transparency_transforms(crop=12, scales=(0.8, 1.0), tap=tap)
+def test_crop_pipeline_keeps_alpha_for_the_objective():
+    chain = alpha.transparency_transforms(crop=12, scales=(0.8, 1.0))
     rng = tf.random.Generator.from_seed(0)
-    x = tf.random.uniform((1, 20, 20, 4))
+    x = tf.random.stateless_uniform((1, 20, 20, 4), seed=(0, 1))
     for t in chain:
         x = t(x, rng)
-    assert x.shape == (1, 12, 12, 3) and tap.alpha.shape == (1, 12, 12, 1)
+    # [gamma-encoded RGB, alpha of the crop]: the render loop feeds the network the RGB
+    assert x.shape == (1, 12, 12, 4)
     image = tf.concat([tf.zeros((1, 4, 4, 3)), tf.fill((1, 4, 4, 1), 0.25)], -1)
-    T = lambda name: image if name == "input" else tf.fill((1, 2, 2, 2), 3.0)  # noqa: E731
+    crop = tf.concat([tf.zeros((1, 2, 2, 3)), tf.fill((1, 2, 2, 1), 0.5)], -1)
+    names = {"input": image, "transformed": crop, "l": tf.fill((1, 2, 2, 2), 3.0)}
     ch = obj.channel("l", 1)
-    assert np.isclose(float(alpha.alpha_weighted(ch)(T)), 3.0 * 0.75)
-    tap.alpha = tf.fill((1, 2, 2, 1), 0.5)
+    weighted = alpha.alpha_weighted(ch)
+    assert set(weighted.reads) == {"l", "input", "transformed"} and weighted.layers == ("l",)
     # Lucid: obj * (1 - mean crop alpha) + 0.5 * obj * (1 - mean alpha)
-    assert np.isclose(float(alpha.alpha_weighted(ch, tap)(T)), 3.0 * 0.5 + 0.5 * 3.0 * 0.75)
+    assert np.isclose(float(weighted(names.get)), 3.0 * 0.5 + 0.5 * 3.0 * 0.75)
+    with pytest.raises(UserError, match="alpha"):   # transforms that drop alpha
+        weighted(dict(names, transformed=crop[..., :3]).get)
 
 
 def test_checkerboard_and_previews():

@@ -33,14 +33,14 @@ from PIL import Image
 from IPython.display import display
 
 from lucid_repro import models
+from lucid_repro.assets import find_image
 from lucid_repro.errors import UserError
 from lucid_repro.images import contact_sheet, load_image, to_uint8
 from lucid_repro.recipes import adversarial
-from lucid_repro.recipes.deepdream import find_content
 
 vgg = models.load("vgg19")
-source = load_image(find_content("bridge.jpg"), size=SIZE)
-guide = load_image(find_content("zurich.jpg"), size=SIZE)
+source = load_image(find_image("bridge.jpg", "content"), size=SIZE)
+guide = load_image(find_image("zurich.jpg", "content"), size=SIZE)
 
 # %% [markdown]
 # ## Feature adversary on VGG19
@@ -68,7 +68,7 @@ except UserError as e:
 if not QUICK:
     try:
         inception = models.load("inception_v1")
-        img = load_image(find_content("bridge.jpg"), size=224)
+        img = load_image(find_image("bridge.jpg", "content"), size=224)
         fooled = adversarial.fool(inception, img, target=300)
         print(fooled.summary())
         display(Image.fromarray(to_uint8(contact_sheet([[img, fooled.image,

@@ -27,13 +27,13 @@ MAX_SIDE, OCTAVES, STEPS = (40, 2, 2) if QUICK else (256, 4, 10)
 from PIL import Image
 from IPython.display import display
 
-from lucid_repro import models
+from lucid_repro import assets, models
 from lucid_repro.images import contact_sheet, load_image, to_uint8
 from lucid_repro.optvis import objectives
 from lucid_repro.recipes import deepdream
 
 model = models.load("vgg19")
-photo = load_image(deepdream.find_content("bridge.jpg"), max_side=MAX_SIDE)
+photo = load_image(assets.find_image("bridge.jpg", "content"), max_side=MAX_SIDE)
 
 # %% [markdown]
 # ## Octave by octave

@@ -23,13 +23,11 @@ LAYERS = ["relu2_1", "relu4_1"] if QUICK else ["relu2_1", "relu3_1", "relu4_1", 
 from PIL import Image
 from IPython.display import display
 
-from lucid_repro import models
+from lucid_repro import assets, models
 from lucid_repro.images import contact_sheet, to_uint8
 from lucid_repro.recipes import feature_inversion as fi
-from lucid_repro.recipes import random_vgg
-from lucid_repro.recipes.style_transfer import load_input
 
-photo = load_input("bridge", "content", max_side=SIZE)
+photo = assets.load("bridge", "content", max_side=SIZE)
 
 # %% [markdown]
 # ## Trained vs. random weights, shallow to deep
@@ -53,8 +51,8 @@ display(Image.fromarray(to_uint8(contact_sheet(rows))))
 # inversion of the photo has the lowest loss (He et al.). Small k and steps here.
 
 # %%
-stacked, report = random_vgg.stacked_ranvgg19(photo, ["relu2_1"], k=2, size=min(SIZE, 48),
-                                              steps=2 if QUICK else 32)
+stacked, report = fi.stacked_ranvgg19(photo, ["relu2_1"], k=2, size=min(SIZE, 48),
+                                      steps=2 if QUICK else 32)
 for entry in report:
     print(entry["layer"], [f"{v:.3g}" for v in entry["losses"]], "kept", entry["chosen"])
 r = fi.invert(stacked, photo, ["relu2_1"], steps=STEPS, progress=not QUICK)

@@ -30,10 +30,11 @@ from PIL import Image
 from IPython.display import display
 
 from lucid_repro import models
-from lucid_repro.gl import UVRenderer, load_mesh, mesh_texture, orbit_view
+from lucid_repro.gl import UVRenderer, load_mesh, mesh_texture, orbit_view, turntable
 from lucid_repro.gl.sampler import sample_texture
+from lucid_repro.gl.views import upsample
 from lucid_repro.images import contact_sheet, to_uint8
-from lucid_repro.recipes import feature_vis_3d, turntable
+from lucid_repro.recipes import feature_vis_3d
 
 model = models.load("vgg19")
 mesh = load_mesh("bunny")
@@ -87,7 +88,7 @@ display(Image.fromarray(to_uint8(contact_sheet([frames[:4], frames[4:]]))))
 # 1 that its two sides are unrelated.
 
 # %%
-naive = feature_vis_3d.upsample(
+naive = upsample(
     feature_vis_3d.naive_texture(model, "conv4_2:17", VIEW, steps=STEPS, progress=not QUICK), TEXTURE)
 display(Image.fromarray(to_uint8(contact_sheet([turntable.turntable_frames(renderer, naive, 4)]))))
 for name, tex in (("render-based", texture), ("naive", naive)):

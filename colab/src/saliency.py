@@ -30,14 +30,14 @@ from PIL import Image
 from IPython.display import display
 
 from lucid_repro import models
+from lucid_repro.assets import find_image
 from lucid_repro.errors import UserError
 from lucid_repro.images import contact_sheet, load_image, to_uint8
 from lucid_repro.optvis import attribution
 from lucid_repro.recipes import saliency
-from lucid_repro.recipes.deepdream import find_content
 
 model = models.load("vgg19")
-photo = load_image(find_content("bridge.jpg"), size=SIZE)
+photo = load_image(find_image("bridge.jpg", "content"), size=SIZE)
 
 # %% [markdown]
 # ## Vanilla gradient vs guided backprop
@@ -82,7 +82,7 @@ except UserError as e:
 if not QUICK:
     try:
         inception = models.load("inception_v1")
-        img224 = load_image(find_content("bridge.jpg"), size=224)
+        img224 = load_image(find_image("bridge.jpg", "content"), size=224)
         top = int(np.argmax(inception.activations(img224[None], ["softmax2_pre_activation"])
                             ["softmax2_pre_activation"][0]))
         maps = [saliency.compute(inception, img224, m, class_index=top) for m in ("vanilla", "guided")]

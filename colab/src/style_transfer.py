@@ -25,15 +25,15 @@ import numpy as np
 from PIL import Image
 from IPython.display import display
 
-from lucid_repro import models
+from lucid_repro import assets, models
 from lucid_repro.images import contact_sheet, to_uint8
 from lucid_repro.recipes import style_transfer as st
 
 model = models.load("vgg19", pooling="avg")  # Gatys replaces max by average pooling
-content = st.load_input("zurich", "content", max_side=SIZE)
+content = assets.load("zurich", "content", max_side=SIZE)
 h, w = content.shape[:2]
-style_image = st.fit_style(st.load_input("starry_night", "styles"), h, w)
-print(st.packaged_images("content"), st.packaged_images("styles"))
+style_image = st.fit_style(assets.load("starry_night", "styles"), h, w)
+print(sorted(assets.available_images("content")), sorted(assets.available_images("styles")))
 
 # %% [markdown]
 # ## The loss
@@ -56,7 +56,7 @@ print(preset)
 results = st.compare_params(model, content, style_image, preset, steps=STEPS, progress=not QUICK)
 record = st.summary(results, model.name, preset)
 print(st.format_summary(record))
-view = st.resize_longer_side(style_image, max(h, w))[:h, :w]
+view = assets.resize_longer_side(style_image, max(h, w))[:h, :w]
 view = np.pad(view, ((0, h - view.shape[0]), (0, w - view.shape[1]), (0, 0)), constant_values=1.0)
 display(Image.fromarray(to_uint8(contact_sheet([[content, view] + [r.image for r in results.values()]]))))
 

@@ -30,15 +30,14 @@ import numpy as np
 from PIL import Image
 from IPython.display import display
 
-from lucid_repro import models
-from lucid_repro.gl import load_mesh
+from lucid_repro import assets, models
+from lucid_repro.gl import load_mesh, turntable
 from lucid_repro.images import contact_sheet, to_uint8
 from lucid_repro.recipes import style_transfer_3d as st
-from lucid_repro.recipes import turntable
 
 model = models.load("vgg19")
 mesh = load_mesh("bunny")
-style = st.load_style("starry_night", VIEW)
+style = assets.load_square("starry_night", VIEW)
 content = st.content_texture_of(mesh, TEXTURE)
 cfg = st.style_config(model)
 print("style layers", cfg.style_layers, "content layer", cfg.content_layer)

@@ -22,13 +22,12 @@ SIZE, STEPS = (32, 2) if QUICK else (128, 300)
 from PIL import Image
 from IPython.display import display
 
-from lucid_repro import models
+from lucid_repro import assets, models
 from lucid_repro.images import contact_sheet, to_uint8
 from lucid_repro.recipes import texture_synthesis as ts
-from lucid_repro.recipes.style_transfer import load_input
 
 vgg = models.load("vgg19", pooling="avg")
-texture = load_input("starry_night", "styles")
+texture = assets.load("starry_night", "styles")
 
 # %% [markdown]
 # ## Adding layers one at a time

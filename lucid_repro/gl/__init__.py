@@ -2,7 +2,9 @@
 
 `mesh`: loading/validating/exporting textured meshes; `render`: headless
 OpenGL (EGL) rasterization of per-pixel texture coordinates; `sampler`:
-differentiable bilinear texture lookup in TensorFlow.
+differentiable bilinear texture lookup in TensorFlow; `texture_param`: textures
+seen through a rendered view; `views`: renderers and random views for the render
+loop; `turntable`: turntables, the seam metric and the 3D recipes' outputs.
 
 Only `mesh` and `render` are imported here (no TensorFlow); import
 `lucid_repro.gl.sampler` for `sample_texture`.

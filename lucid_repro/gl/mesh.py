@@ -18,6 +18,7 @@ from typing import Optional
 
 import numpy as np
 
+from lucid_repro import limits
 from lucid_repro.errors import UserError
 
 PACKAGED_MESH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -215,6 +216,10 @@ def _load_buffers(directory):
         if size % record:
             raise UserError(f"{where}: {fname} is truncated or corrupt ({size} bytes is not a "
                             f"multiple of the {record}-byte record)")
+        if key == "faces":
+            limits.check_mesh_counts(where, faces=size // record)
+        else:
+            limits.check_mesh_counts(where, vertices=size // record)
         try:
             arrays[key] = np.fromfile(fpath, dtype=dtype).reshape(-1, width)
         except OSError as e:
@@ -300,7 +305,10 @@ def load_obj(path):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise UserError(f"mesh not found: {path}")
+    limits.check_obj_file_size(path)   # refuse a file too large for the budget unread
+    max_vertices, max_faces = limits.max_mesh_vertices(), limits.max_mesh_faces()
     v_rows, vt_rows, faces = [], [], []    # faces: (lineno, tokens, n_v so far, n_vt so far)
+    triangles = 0
     mtllib = None
     try:
         with open(path, "r", encoding="utf-8", errors="replace") as fh:
@@ -311,10 +319,17 @@ def load_obj(path):
                 tag = parts[0]
                 if tag == "v":
                     v_rows.append((lineno, parts[1:]))
+                    if len(v_rows) > max_vertices:
+                        limits.check_mesh_counts(f"mesh {path}", vertices=len(v_rows), at_least=True)
                 elif tag == "vt":
                     vt_rows.append((lineno, parts[1:]))
+                    if len(vt_rows) > max_vertices:
+                        limits.check_mesh_counts(f"mesh {path}", vertices=len(vt_rows), at_least=True)
                 elif tag == "f":
                     faces.append((lineno, parts[1:], len(v_rows), len(vt_rows)))
+                    triangles += max(1, len(parts) - 3)   # a polygon is fan-triangulated
+                    if triangles > max_faces:
+                        limits.check_mesh_counts(f"mesh {path}", faces=triangles, at_least=True)
                 elif tag == "mtllib" and len(parts) > 1 and mtllib is None:
                     mtllib = line.strip()[len("mtllib"):].strip()
     except OSError as e:

@@ -20,6 +20,7 @@ class FeatureModel:
         self.layer_names = list(layer_depths)
         self.classifier_layers = tuple(classifier_layers)
         self._submodels = {}
+        self._derived = {}
 
     def __repr__(self):
         return f"<FeatureModel {self.name}: {len(self.layer_names)} layers>"
@@ -53,6 +54,14 @@ class FeatureModel:
                 self.keras_model.input, {name: outputs[name] for name in layers},
                 name=f"{self.name}_features")
         return self._submodels[layers]
+
+    def derived(self, key, build):
+        """A value derived from this model (e.g. its guided-backprop copy): `build()` on
+        the first call with `key`, then the same object, kept with (and freed with) this
+        model."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     def activations(self, images, layers):
         """dict layer -> activation tensor of `images` (differentiable)."""

@@ -12,13 +12,16 @@ is random and so cannot help the objective; the objective is also multiplied by
 (1 - mean alpha) so that opacity has a price.
 
 Transforms here follow `lucid_repro.optvis.transforms`: `t(image, rng)` with the
-render loop's `tf.random.Generator`.
+render loop's `tf.random.Generator`. `transparency_transforms` ends with
+[gamma-encoded RGB, alpha of the crop]: the render loop feeds the network the RGB
+channels, and `alpha_weighted` reads the crop's alpha as `T("transformed")[..., 3:]`.
 """
 import math
 
 import numpy as np
 import tensorflow as tf
 
+from lucid_repro.errors import UserError
 from lucid_repro.optvis import objectives
 from lucid_repro.optvis.param.color import to_valid_rgb
 from lucid_repro.optvis.param.spatial import rfft2d_freqs
@@ -96,36 +99,21 @@ def random_scale_choice(scales):
     return inner
 
 
-class AlphaTap:
-    """Carries the alpha channel of the transformed (cropped) image from the last
-    transform to the objective within one compiled step.
-
-    The render loop's objectives see the parameterization's output and the model's
-    layers, not the transformed input; Lucid's loss also uses the mean alpha of the
-    random crop the network saw. `to_model_input(tap)` stores that crop's alpha here
-    while the step is traced, and `alpha_weighted(..., tap)` reads it in the same
-    trace.
-    """
-
-    def __init__(self):
-        self.alpha = None
-
-
-def to_model_input(tap=None, gamma=GAMMA):
-    """Final transform: linear [RGB, alpha] -> gamma-encoded RGB; records alpha in `tap`."""
+def to_model_input(gamma=GAMMA):
+    """Final transform: linear [RGB, alpha] -> [gamma-encoded RGB, alpha]. The render
+    loop feeds the network the RGB; objectives read the alpha from T("transformed")."""
     def inner(t, rng):
-        if tap is not None:
-            tap.alpha = t[..., 3:4]
-        return linear_to_gamma(t[..., :3], gamma)
+        return tf.concat([linear_to_gamma(t[..., :3], gamma), t[..., 3:4]], -1)
     return inner
 
 
-def transparency_transforms(crop, scales=(0.6, 0.7, 0.8, 0.9, 1.0, 1.1), tap=None, sd=0.2,
+def transparency_transforms(crop, scales=(0.6, 0.7, 0.8, 0.9, 1.0, 1.1), sd=0.2,
                             decay_power=1.5, gamma=GAMMA):
     """Lucid's transparency pipeline: composite over a random background (linear),
-    random scale from `scales`, random `crop` x `crop` crop, gamma-encode."""
+    random scale from `scales`, random `crop` x `crop` crop, gamma-encode the RGB.
+    Output [gamma-encoded RGB, alpha] (`to_model_input`)."""
     return [blend_random_background(sd=sd, decay_power=decay_power, gamma=gamma, keep_alpha=True),
-            random_scale_choice(scales), random_crop(crop), to_model_input(tap, gamma)]
+            random_scale_choice(scales), random_crop(crop), to_model_input(gamma)]
 
 
 def mean_alpha():
@@ -133,20 +121,24 @@ def mean_alpha():
     return objectives.Objective(lambda T: tf.reduce_mean(T("input")[..., 3:4]), ["input"], [], "mean_alpha")
 
 
-def alpha_weighted(objective, tap=None, full_weight=0.5):
+def alpha_weighted(objective, full_weight=0.5):
     """Lucid's transparency objective: obj * (1 - mean alpha of the crop) +
-    full_weight * obj * (1 - mean alpha of the whole image). Without a tap (or before
-    it is filled): obj * (1 - mean alpha)."""
+    full_weight * obj * (1 - mean alpha of the whole image). The crop's alpha is the
+    fourth channel of T("transformed") (use `transparency_transforms`), the whole
+    image's that of T("input")."""
     objective = objectives.as_objective(objective)
 
     def fn(T):
         value = objective(T)
         full = 1.0 - tf.reduce_mean(T("input")[..., 3:4])
-        if tap is None or tap.alpha is None:
-            return value * full
-        crop = 1.0 - tf.reduce_mean(tap.alpha)
+        transformed = T("transformed")
+        if transformed.shape[-1] != 4:
+            raise UserError(f"alpha_weighted reads the crop's alpha as the fourth channel of the "
+                            f"transformed image, which has shape {transformed.shape}: use "
+                            f"transforms that keep alpha (alpha.transparency_transforms)")
+        crop = 1.0 - tf.reduce_mean(transformed[..., 3:4])
         return value * crop + full_weight * value * full
-    return objectives.Objective(fn, objective.layers + ("input",), objective.channels,
+    return objectives.Objective(fn, objective.reads + ("input", "transformed"), objective.channels,
                                 f"alpha_weighted({objective.name})")
 
 

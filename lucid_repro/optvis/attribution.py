@@ -20,8 +20,6 @@ The score is any `Objective` (`objectives.class_logit`, `objectives.channel`, ..
 activation on the image. Attribution is a single `tape.gradient` call, not an
 optimization, so it does not go through `render.render`.
 """
-import weakref
-
 import numpy as np
 import tensorflow as tf
 
@@ -59,16 +57,16 @@ def _is_plain_relu(layer):
     return False
 
 
-_GUIDED = weakref.WeakKeyDictionary()
-
-
 def guided_model(model):
     """A FeatureModel computing the same function as `model` with guided-backprop ReLUs.
 
-    Cached per model. Raises UserError if the model has no ReLU it can override (e.g. a
-    TF Hub SavedModel, whose ReLUs are inside one opaque layer)."""
-    if model in _GUIDED:
-        return _GUIDED[model]
+    Built once per model and kept with it (`model.derived`). Raises UserError if the
+    model has no ReLU it can override (e.g. a TF Hub SavedModel, whose ReLUs are inside
+    one opaque layer)."""
+    return model.derived("guided_backprop", lambda: _build_guided_model(model))
+
+
+def _build_guided_model(model):
     keras_model = model.keras_model
     relus = [layer for layer in keras_model.layers if _is_plain_relu(layer)]
     if not relus:
@@ -80,10 +78,8 @@ def guided_model(model):
 
     guided = tf.keras.models.clone_model(keras_model, clone_function=clone_layer)
     depths = {name: model.layer_depth(name) for name in model.layer_names}
-    result = FeatureModel(model.name + "_guided", guided, depths,
-                          classifier_layers=model.classifier_layers)
-    _GUIDED[model] = result
-    return result
+    return FeatureModel(model.name + "_guided", guided, depths,
+                        classifier_layers=model.classifier_layers)
 
 
 # ---------------------------------------------------------------- scores

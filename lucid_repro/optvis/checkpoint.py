@@ -43,8 +43,9 @@ _SESSIONS = []
 
 
 class Session:
-    def __init__(self, directory, resume, every_steps, every_seconds):
+    def __init__(self, directory, resume, every_steps, every_seconds, fingerprint=None):
         self.directory = directory
+        self.fingerprint = fingerprint or {}
         self.resume = resume
         self.every_steps = int(every_steps or 0)
         self.every_seconds = float(every_seconds or 0)
@@ -52,8 +53,19 @@ class Session:
         self.in_loop = False
         self.signum = None           # a signal received during a loop
 
+    def ensure_directory(self):
+        """Create the checkpoint folder with its fingerprint, once."""
+        if os.path.isfile(os.path.join(self.directory, FINGERPRINT)):
+            return self.directory
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+        except OSError as e:
+            raise UserError(f"cannot create checkpoint folder {self.directory}: {e.strerror}") from None
+        _write_json_atomic(os.path.join(self.directory, FINGERPRINT), self.fingerprint)
+        return self.directory
+
     def next_store(self):
-        store = CallStore(os.path.join(self.directory, f"call-{self.calls:03d}"))
+        store = CallStore(os.path.join(self.directory, f"call-{self.calls:03d}"), self)
         self.calls += 1
         return store
 
@@ -115,15 +127,11 @@ def session(directory, resume=False, every_steps=0, every_seconds=300.0, fingerp
     directory = os.path.abspath(directory)
     if resume:
         _check_fingerprint(directory, fingerprint)
-    else:
-        if os.path.isdir(directory):
-            shutil.rmtree(directory)
-        try:
-            os.makedirs(directory)
-        except OSError as e:
-            raise UserError(f"cannot create checkpoint folder {directory}: {e.strerror}") from None
-        _write_json_atomic(os.path.join(directory, FINGERPRINT), fingerprint)
-    s = Session(directory, resume, every_steps, every_seconds)
+    elif os.path.isdir(directory):
+        shutil.rmtree(directory)
+    # the folder (and its parents) is created at the first save, so a run refused
+    # before its first step leaves nothing behind
+    s = Session(directory, resume, every_steps, every_seconds, fingerprint)
 
     previous = {}
     if handle_signals and threading.current_thread() is threading.main_thread():
@@ -148,8 +156,9 @@ class CallStore:
     """The checkpoint of one render call: `vars.*` (tf.train.Checkpoint), `state.npz`,
     `meta.json`, in a folder replaced atomically."""
 
-    def __init__(self, path):
+    def __init__(self, path, session=None):
         self.path = path
+        self.session = session
 
     def _readable_path(self):
         for p in (self.path, self.path + ".old"):
@@ -165,6 +174,8 @@ class CallStore:
         return tf.train.Checkpoint(**{f"v{i}": v for i, v in enumerate(variables)})
 
     def save(self, variables, state, done):
+        if self.session is not None:
+            self.session.ensure_directory()
         tmp = f"{self.path}.tmp{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(tmp)
@@ -208,15 +219,16 @@ def set_rng_state(rng, state):
     rng.set_state(("MT19937", state["np_rng/keys"], int(pos), int(has_gauss), float(cached)))
 
 
-def save_last_image(directory, image):
-    """The loop's current image (first of a batch; RGB(A) or a texture) as a PNG."""
+def save_last_image(session, image):
+    """The loop's current image (first of a batch; RGB(A) or a texture) as a PNG in the
+    session's folder."""
     from lucid_repro.images import save_image
     image = np.asarray(image)
     if image.ndim == 4:
         image = image[0]
     if image.ndim != 3 or image.shape[-1] not in (1, 3, 4):
         return None
-    path = os.path.join(directory, LAST_GOOD)
+    path = os.path.join(session.ensure_directory(), LAST_GOOD)
     save_image(path, np.clip(image, 0.0, 1.0))
     return path
 

@@ -1,10 +1,20 @@
 """Objectives: small callables on a step's tensors that compose with + - * /.
 
-An objective is called with `T`, a function from a layer name to that layer's
-activation (`T("input")` is the parameterization's image, before transforms).
-It returns a scalar to MAXIMIZE. Each objective records the layers it reads and
-the (layer, channel) pairs it indexes, so the render loop can build the right
-sub-model and check channels against the model before running.
+An objective is called with `T`, a function from a name to a tensor of the step,
+and returns a scalar to MAXIMIZE. The names `T` answers (see `render.render`):
+
+* "input": the parameterization's output, before transforms;
+* "transformed": the transforms' output, the image the network is fed (its first
+  three channels; a further channel such as alpha rides through the transforms);
+* the key of each per-step input (`step_inputs`), e.g. "uvmask";
+* any other name: that layer's activation.
+
+Each objective declares the names it reads (`Objective(fn, layers=...)`, kept in
+`reads`) and the (layer, channel) pairs it indexes; `layers` is the subset that
+can be model layers (every read name but "input" and "transformed"; the render loop
+also leaves out its step inputs' keys), so the loop builds the right sub-model (none
+when nothing is read from the network) and checks layers and channels against the
+model before running.
 """
 import numbers
 
@@ -15,10 +25,18 @@ from lucid_repro.errors import UserError
 from lucid_repro.optvis.transforms import gaussian_blur
 
 
+# names `T` answers without running the network
+IMAGE_NAMES = ("input", "transformed")
+
+
 class Objective:
+    """fn(T) -> scalar, with `layers` the names fn reads through T (model layers,
+    "input", "transformed" or step-input keys)."""
+
     def __init__(self, fn, layers=(), channels=(), name=""):
         self.fn = fn
-        self.layers = tuple(dict.fromkeys(l for l in layers if l != "input"))
+        self.reads = tuple(dict.fromkeys(layers))
+        self.layers = tuple(l for l in self.reads if l not in IMAGE_NAMES)
         self.channels = tuple(channels)
         self.name = name
 
@@ -30,11 +48,11 @@ class Objective:
 
     @staticmethod
     def _merge(a, b, fn, name):
-        return Objective(fn, a.layers + b.layers, a.channels + b.channels, name)
+        return Objective(fn, a.reads + b.reads, a.channels + b.channels, name)
 
     def __add__(self, other):
         if isinstance(other, numbers.Number):
-            return Objective(lambda T: self(T) + other, self.layers, self.channels, f"{self.name} + {other}")
+            return Objective(lambda T: self(T) + other, self.reads, self.channels, f"{self.name} + {other}")
         other = _as_objective_or_error(other)
         return self._merge(self, other, lambda T: self(T) + other(T), f"{self.name} + {other.name}")
 
@@ -51,7 +69,7 @@ class Objective:
 
     def __mul__(self, other):
         if isinstance(other, numbers.Number):
-            return Objective(lambda T: other * self(T), self.layers, self.channels, f"{other} * {self.name}")
+            return Objective(lambda T: other * self(T), self.reads, self.channels, f"{other} * {self.name}")
         other = _as_objective_or_error(other)
         return self._merge(self, other, lambda T: self(T) * other(T), f"{self.name} * {other.name}")
 
@@ -155,9 +173,35 @@ def L2(layer="input", constant=0.0, epsilon=1e-6, batch=None):
                      [layer], [], f"L2({layer})")
 
 
-def total_variation(layer="input", batch=None):
-    """Total variation of an image-like layer (a penalty: subtract it)."""
-    return Objective(lambda T: tf.reduce_sum(tf.image.total_variation(_select(T(layer), batch))),
+TV_REDUCTIONS = ("sum", "mean")
+
+
+def tv(images, power=1, reduce="sum"):
+    """Anisotropic total variation of [B, H, W, C] images: the differences d of
+    vertical and of horizontal neighbours, |d|^power (power 1: |d|, 2: d^2),
+    reduce="sum": summed over everything (tf.image.total_variation, summed over
+    the batch); reduce="mean": mean over the vertical differences + mean over the
+    horizontal ones (Mahendran & Vedaldi's TV with beta = power, per pixel)."""
+    if reduce not in TV_REDUCTIONS:
+        raise UserError(f"TV reduction must be one of {', '.join(TV_REDUCTIONS)}, got {reduce!r}")
+    if reduce == "sum" and power == 1:
+        return tf.reduce_sum(tf.image.total_variation(images))
+    dy = images[:, 1:, :, :] - images[:, :-1, :, :]
+    dx = images[:, :, 1:, :] - images[:, :, :-1, :]
+    if power == 1:
+        dy, dx = tf.abs(dy), tf.abs(dx)
+    elif power == 2:
+        dy, dx = tf.square(dy), tf.square(dx)
+    else:
+        dy, dx = tf.abs(dy) ** power, tf.abs(dx) ** power
+    if reduce == "mean":
+        return tf.reduce_mean(dy) + tf.reduce_mean(dx)
+    return tf.reduce_sum(dy) + tf.reduce_sum(dx)
+
+
+def total_variation(layer="input", batch=None, power=1, reduce="sum"):
+    """Total variation (`tv`) of an image-like layer (a penalty: subtract it)."""
+    return Objective(lambda T: tv(_select(T(layer), batch), power, reduce),
                      [layer], [], f"TV({layer})")
 
 
@@ -202,9 +246,15 @@ def as_objective(spec):
     return deepdream(spec)
 
 
-def check_against(objective, model):
-    """Raise UserError if the objective names a layer or channel the model lacks."""
-    for layer in objective.layers:
+def model_layers(objective, step_inputs=()):
+    """The model layers the objective reads: its `layers` less the step-input keys."""
+    return [l for l in objective.layers if l not in step_inputs]
+
+
+def check_against(objective, model, step_inputs=()):
+    """Raise UserError if the objective names a layer or channel the model lacks
+    ("input", "transformed" and the keys in `step_inputs` are not layers)."""
+    for layer in model_layers(objective, step_inputs):
         model.check_layer(layer)
     for layer, n in objective.channels:
         model.check_channel(layer, n)

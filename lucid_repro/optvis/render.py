@@ -37,26 +37,18 @@ def adam(learning_rate=DEFAULT_LEARNING_RATE):
     return tf.keras.optimizers.Adam(learning_rate=learning_rate, epsilon=1e-8)
 
 
-def seed_everything(seed):
-    """Seed numpy's and TF's global generators and ask TF for deterministic kernels."""
-    if seed is None:
-        return
-    np.random.seed(seed)
-    tf.random.set_seed(seed)
-    tf.config.experimental.enable_op_determinism()
-
-
-def _make_param(param_f):
-    if param_f is None:
-        return param_lib.image(128)
+def _make_param(param_f, seed):
+    """Build the parameterization; parameterizations built with `seed=None` inside
+    `param_f` draw their initial values from `np.random.RandomState(seed)`."""
     if isinstance(param_f, param_lib.Param):
         return param_f
-    if callable(param_f):
-        p = param_f()
-        if not isinstance(p, param_lib.Param):
-            raise TypeError("param_f must return a Param")
-        return p
-    raise TypeError("param_f must be a Param or a function returning one")
+    if param_f is not None and not callable(param_f):
+        raise TypeError("param_f must be a Param or a function returning one")
+    with param_lib.seeded(seed):
+        p = param_lib.image(128) if param_f is None else param_f()
+    if not isinstance(p, param_lib.Param):
+        raise TypeError("param_f must return a Param")
+    return p
 
 
 def render(model, objective, param_f=None, optimizer=None, transforms=None, thresholds=(512,),
@@ -64,14 +56,27 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
            stop_when=None, snapshot=None, description="render"):
     """Optimize `param_f`'s variables to maximize `objective` of `model`.
 
-    model: a FeatureModel (or None for objectives on "input" only).
-    objective: an Objective or "layer:channel" string.
-    param_f: a Param, or a zero-argument function creating one (called after seeding);
-        default `param.image(128)`.
+    model: a FeatureModel (or None for objectives that read no layer).
+    objective: an Objective or "layer:channel" string. Its `T(name)` answers
+        "input" (the parameterization's output), "transformed" (the transforms'
+        output: the network is fed its first three channels; a further channel, e.g.
+        the alpha of `alpha.transparency_transforms`, rides along for objectives),
+        each step input's key (e.g. "uvmask"), and any other name as a model layer.
+        A step-input key may not be "input", "transformed" or a layer of the model.
+    param_f: a Param, or a zero-argument function creating one; default
+        `param.image(128)`. It is called inside `param.seeded(seed)`: parameterizations
+        it builds with `seed=None` draw their initial values, in order, from
+        `np.random.RandomState(seed)` (numpy's global generator is not touched).
+    seed: seeds the parameterization's initial values (above), the transforms'
+        `tf.random.Generator` (`from_seed(seed)`) and the step inputs' numpy
+        `RandomState(seed)`; None: fresh random. Bit-exact repeats also need TF's
+        deterministic kernels, a process-wide setting the entry point chooses
+        (`lucid_repro.runtime.deterministic()`).
     optimizer: a Keras optimizer (default Adam(0.05)).
     transforms: list of transforms (default Lucid's standard_transforms; [] for none).
     thresholds: steps at which to snapshot the image; the run lasts max(thresholds).
-    step_inputs: function(step, np_rng) -> dict of arrays fed to the param each step.
+    step_inputs: function(step, np_rng) -> dict of arrays fed to the param (as keyword
+        arguments) and to the objective (as `T(key)`) each step.
     gradient_transform: function(list of grads) -> list of grads (e.g. normalization).
     metrics: dict name -> Objective, evaluated each step on the same forward pass.
     stop_when: function(step, loss, metric values) -> bool, to stop early.
@@ -83,37 +88,62 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     thresholds = sorted(set(int(t) for t in thresholds))
     if not thresholds or thresholds[0] < 0:
         raise UserError(f"thresholds must be non-negative step counts, got {thresholds}")
-    layers = list(objective.layers)
-    for m in metrics.values():
-        layers += [l for l in m.layers if l not in layers]
+    all_objectives = [objective] + list(metrics.values())
+    np_rng = np.random.RandomState(seed)
+
+    def current_inputs(i):
+        if step_inputs is None:
+            return {}
+        return {k: tf.convert_to_tensor(v) for k, v in step_inputs(i, np_rng).items()}
+
+    inputs = current_inputs(0)
+    input_names = tuple(inputs)
+    layers = []
+    for o in all_objectives:
+        layers += [l for l in objectives_lib.model_layers(o, input_names) if l not in layers]
+    clash = [k for k in input_names if k in objectives_lib.IMAGE_NAMES
+             or (model is not None and k in model.layer_names)]
+    if clash:
+        raise UserError(f"step input keys {clash} clash with the names the objective reads "
+                        f"({', '.join(objectives_lib.IMAGE_NAMES)} or a layer of the model)")
     if model is not None:
-        objectives_lib.check_against(objective, model)
-        for m in metrics.values():
-            objectives_lib.check_against(m, model)
+        for o in all_objectives:
+            objectives_lib.check_against(o, model, input_names)
     elif layers:
         raise UserError(f"objective reads layers {layers} but no model was given")
 
-    seed_everything(seed)
-    param = _make_param(param_f)
+    param = _make_param(param_f, seed)
     variables = param.trainable_variables
     if not variables:
         raise ValueError("the parameterization has no trainable variables")
     optimizer = optimizer or adam()
     optimizer.build(variables)
     transform = transforms_lib.compose(transforms_lib.standard_transforms() if transforms is None else transforms)
-    rng = tf.random.Generator.from_seed(seed) if seed is not None else tf.random.Generator.from_non_deterministic_state()
-    np_rng = np.random.RandomState(seed)
+    # seed None: a fresh seed from the OS (TF's own non-deterministic state is refused
+    # once op determinism is on)
+    rng = tf.random.Generator.from_seed(
+        seed if seed is not None else int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1))
     submodel = model.submodel(layers) if (model is not None and layers) else None
+    transformed_needed = submodel is not None or any("transformed" in o.reads for o in all_objectives)
     metric_names = list(metrics)
 
     def forward(inputs):
         image = param(**inputs)
+        names = {"input": image, **inputs}
+        if transformed_needed:
+            names["transformed"] = transform(image, rng)
         acts = {}
         if submodel is not None:
-            acts = submodel(transform(image, rng))
+            x = names["transformed"]
+            acts = submodel(x[..., :3] if x.shape[-1] is not None and x.shape[-1] > 3 else x)
 
         def T(name):
-            return image if name == "input" else acts[name]
+            if name in names:
+                return names[name]
+            if name not in acts:
+                raise KeyError(f"T({name!r}): the objective did not declare it reads {name!r} "
+                               f"(Objective(fn, layers=[...])); available: {sorted(names) + sorted(acts)}")
+            return acts[name]
         return objective(T), [metrics[k](T) for k in metric_names]
 
     @tf.function
@@ -134,11 +164,6 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
         applied = tf.cond(finite, apply, lambda: tf.constant(False))
         return loss, metric_values, applied
 
-    def current_inputs(i):
-        if step_inputs is None:
-            return {}
-        return {k: tf.convert_to_tensor(v) for k, v in step_inputs(i, np_rng).items()}
-
     def take_snapshot(inputs):
         if snapshot is not None:
             return np.asarray(snapshot(param))
@@ -146,7 +171,6 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
 
     images, losses, history = [], [], {k: [] for k in metric_names}
     total = thresholds[-1]
-    inputs = current_inputs(0)
     session = checkpoint_lib.active()
     store, state_variables, first = None, [], 1
     if session is not None:
@@ -245,7 +269,7 @@ def _state_variables(concrete_step, model):
 def _keep_last_image(session, image):
     if session is None:
         return None
-    return checkpoint_lib.save_last_image(session.directory, image)
+    return checkpoint_lib.save_last_image(session, image)
 
 
 def render_vis(model, objective, param_f=None, optimizer=None, transforms=None, thresholds=(512,),

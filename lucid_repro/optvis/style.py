@@ -4,13 +4,20 @@ Losses here are things to MINIMIZE; `*_objective` helpers wrap them as Objective
 (negated) for the render loop. Activations are [B, H, W, C]; a batch index picks
 which image of the batch is the generated one, which the style, which the content
 (Lucid stacks them in one batch so one forward pass serves all).
+
+Per-term weights: `auto_weights` (He, Wang & Hopcroft's omega_l, measured on
+`white_noise`) and `relative_scale` (a term divided by its target's own size).
 """
+import numpy as np
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
 from lucid_repro.optvis.objectives import Objective
 
 LOSS_KINDS = ("mean_l1", "squared")
+# per-term weights: none, He et al.'s omega_l (`auto_weights`), relative errors (`relative_scale`)
+WEIGHTINGS = ("none", "omega", "relative")
+NOISE_SEED = 0
 
 
 def gram_matrix(acts):
@@ -143,3 +150,53 @@ def content_objective(layers, content_batch=None, content_acts=None, generated_b
             total += distance(gen, target, loss)
         return total
     return Objective(lambda T: -weight * total_loss(T), layers, (), "content")
+
+
+# ---------------------------------------------------------------- per-term weights
+
+def relative_scale(target, kind):
+    """distance(target, 0): dividing a term by it makes it a relative error (Mahendran &
+    Vedaldi's normalization, applied to Grams as well)."""
+    value = float(distance(tf.constant(target), tf.zeros_like(target), kind))
+    if not value > 0:
+        raise UserError("a target has all-zero activations; cannot normalize its loss")
+    return value
+
+
+def white_noise(h, w, seed=NOISE_SEED):
+    """The image `auto_weights` measures on: i.i.d. uniform [0, 1] pixels, [1, h, w, 3]."""
+    return np.random.RandomState(seed).uniform(0.0, 1.0, size=(1, h, w, 3)).astype(np.float32)
+
+
+def auto_weights(model, terms, image):
+    """omega for each loss term: 1 / mean |d term / d image| at `image` (He, Wang &
+    Hopcroft 2016, Eq. 4).
+
+    Each loss term L_l gets the weight omega_l = 1 / mean_i |dL_l / dx_i|, the
+    reciprocal of the mean absolute gradient of that term with respect to the input
+    pixels, measured once on a fixed image (`white_noise`) before the optimization
+    starts. On a random network the raw Gram losses of different layers differ by
+    orders of magnitude; omega_l puts every term on the same footing (each pushes the
+    pixels equally hard at the start). One gradient per term, not an optimization.
+
+    terms: dict name -> (layers, fn) where fn(acts dict) returns the scalar loss of the term.
+    image: [1, H, W, 3] in [0, 1]. Returns dict name -> float.
+    """
+    layers = []
+    for term_layers, _ in terms.values():
+        layers += [l for l in term_layers if l not in layers]
+    x = tf.constant(np.asarray(image, np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        acts = model.activations(x, layers)
+        values = {name: fn(acts) for name, (_, fn) in terms.items()}
+    weights = {}
+    for name, value in values.items():
+        grad = tape.gradient(value, x)
+        magnitude = float(tf.reduce_mean(tf.abs(grad))) if grad is not None else 0.0
+        if not np.isfinite(magnitude) or magnitude <= 0.0:
+            raise UserError(f"loss term {name} has no gradient at the reference image "
+                            "(its layer does not depend on the input?); cannot compute its weight")
+        weights[name] = 1.0 / magnitude
+    del tape
+    return weights

@@ -30,6 +30,17 @@ def jitter(d):
     return inner
 
 
+def roll_jitter(max_shift):
+    """Roll the image by integer offsets drawn from [-max_shift, max_shift] in x and y
+    (wrapping around, as np.roll in DeepDream's dream.ipynb). Keeps the size."""
+    def inner(t, rng):
+        if max_shift <= 0:
+            return t
+        shift = rng.uniform([2], -max_shift, max_shift + 1, dtype=tf.int32)
+        return tf.roll(t, shift=shift, axis=[1, 2])
+    return inner
+
+
 def _choice(values, rng):
     values = tf.constant(list(values), tf.float32)
     return tf.gather(values, rng.uniform([], 0, values.shape[0], dtype=tf.int32))

@@ -24,9 +24,11 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import attribution, objectives, render
-from lucid_repro.recipes.deepdream import box_pixel_image, sign
+from lucid_repro.optvis.gradients import sign
+from lucid_repro.optvis.param import box_pixel_image
 
 EPSILON = 8.0 / 255.0             # L∞ budget of `fool`
 STEP_SIZE = 1.0 / 255.0           # Kurakin et al.: one grey level per step
@@ -192,11 +194,10 @@ def demo(model, output_dir, quick=False, progress=True):
     """Feature adversary on the offline model: source, guide, adversary, perturbation
     (x10 contrast), and how the source/guide/adversary features compare."""
     from lucid_repro.images import contact_sheet, load_image, save_image
-    from lucid_repro.recipes.deepdream import find_content
     size = (48, 72) if quick else (128, 192)
     steps = 3 if quick else FEATURE_STEPS
-    source = load_image(find_content(DEMO_SOURCE), size=size)
-    guide = load_image(find_content(DEMO_GUIDE), size=size)
+    source = load_image(assets.find_image(DEMO_SOURCE, "content"), size=size)
+    guide = load_image(assets.find_image(DEMO_GUIDE, "content"), size=size)
     result = feature_adversary(model, source, guide, steps=steps, progress=progress)
     print(f"[adversarial] feature adversary {DEMO_SOURCE} -> {DEMO_GUIDE}: {result.summary()}")
     written = [save_image(os.path.join(output_dir, "adversarial_feature.png"), result.image)]

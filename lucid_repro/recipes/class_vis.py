@@ -31,8 +31,9 @@ import tensorflow as tf
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import attribution, objectives, param, render
 from lucid_repro.optvis import transforms as transforms_lib
-from lucid_repro.optvis.transforms import gaussian_blur
-from lucid_repro.recipes.deepdream import box_pixel_image, l2_normalize, roll_jitter
+from lucid_repro.optvis.gradients import l2_normalize
+from lucid_repro.optvis.param import box_pixel_image
+from lucid_repro.optvis.transforms import gaussian_blur, roll_jitter
 
 METHODS = ("yosinski", "fft")
 # CS231n's SqueezeNet normalization (ImageNet statistics)

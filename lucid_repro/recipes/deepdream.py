@@ -5,11 +5,11 @@ Gradient ascent on the image to maximize the squared activations of a layer
 tricks of the original notebook:
 
 * jitter: the image is rolled by a random offset in [-32, 32] px before the network sees
-  it (`roll_jitter`, a transform; the gradient is rolled back by differentiation);
-* normalized steps: each step is step_size / mean|g| * g (`l1_normalize`, the render
-  loop's gradient_transform, with plain SGD);
+  it (`transforms.roll_jitter`; the gradient is rolled back by differentiation);
+* normalized steps: each step is step_size / mean|g| * g (`gradients.l1_normalize`, the
+  render loop's gradient_transform, with plain SGD);
 * pixel clipping: after each step the pixels are clipped to the valid range
-  (`box_pixel_image`: a pixel Param whose variable carries that projection as its
+  (`param.box_pixel_image`: a pixel Param whose variable carries that projection as its
   `constraint`, which Keras optimizers apply after every update);
 * octaves: the photo is shrunk by octave_scale (1.4) three times; ascent runs from the
   smallest octave up, each larger octave starting from its own base plus the upscaled
@@ -24,8 +24,12 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from lucid_repro import assets
 from lucid_repro.errors import UserError
-from lucid_repro.optvis import objectives, param, render
+from lucid_repro.optvis import objectives, render
+from lucid_repro.optvis.gradients import l1_normalize
+from lucid_repro.optvis.param import box_pixel_image
+from lucid_repro.optvis.transforms import roll_jitter
 
 OCTAVES = 4
 OCTAVE_SCALE = 1.4
@@ -37,59 +41,6 @@ DEMO_IMAGE = "bridge.jpg"
 
 
 # ---------------------------------------------------------------- building blocks
-
-def roll_jitter(max_shift):
-    """Transform: roll the image by integer offsets drawn from [-max_shift, max_shift] in
-    x and y (wrapping around, as np.roll in dream.ipynb). Keeps the size."""
-    def inner(t, rng):
-        if max_shift <= 0:
-            return t
-        shift = rng.uniform([2], -max_shift, max_shift + 1, dtype=tf.int32)
-        return tf.roll(t, shift=shift, axis=[1, 2])
-    return inner
-
-
-def l1_normalize(grads):
-    """gradient_transform: divide each gradient by its mean absolute value."""
-    return [g / (tf.reduce_mean(tf.abs(g)) + 1e-8) for g in grads]
-
-
-def l2_normalize(grads):
-    """gradient_transform: divide each gradient by its L2 norm."""
-    return [g / (tf.norm(g) + 1e-8) for g in grads]
-
-
-def sign(grads):
-    """gradient_transform: the sign of each gradient (steepest ascent for L-infinity)."""
-    return [tf.sign(g) for g in grads]
-
-
-def box_pixel_image(init, low=0.0, high=1.0, operator=None, every=1):
-    """A pixel Param initialized to `init` ([B, H, W, 3]) and kept inside [low, high]
-    (scalars or arrays broadcastable to init) by projection after every optimizer step.
-
-    The projection is the variable's `constraint`, which Keras optimizers apply after each
-    update: the iterate is exactly x <- clip(x + step). `operator` (a function of the
-    image tensor, e.g. a blur) is applied after the clip every `every` steps (Yosinski et
-    al.'s regularization operators r(x)); `operator` must keep values within the box.
-    The initial value is used as given (clipping starts with the first step)."""
-    init = np.asarray(init, np.float32)
-    if init.ndim != 4:
-        raise UserError(f"pixel image must be [batch, height, width, channels], got shape {init.shape}")
-    low_t = tf.constant(np.broadcast_to(np.asarray(low, np.float32), init.shape))
-    high_t = tf.constant(np.broadcast_to(np.asarray(high, np.float32), init.shape))
-    steps = tf.Variable(0, trainable=False, dtype=tf.int64, name="steps")
-
-    def project(x):
-        x = tf.clip_by_value(x, low_t, high_t)
-        if operator is None:
-            return x
-        n = steps.assign_add(1)
-        return tf.cond(tf.equal(n % every, 0), lambda: operator(x), lambda: x)
-
-    var = tf.Variable(init, name="pixels", constraint=project)
-    return param.Param(lambda **_: tf.identity(var), [var, steps], name="box_pixel_image")
-
 
 def resize(image, size):
     """Bilinear resize of [H, W, C] numpy to size (h, w)."""
@@ -169,7 +120,7 @@ def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro.images import contact_sheet, load_image, save_image
     max_side = 48 if quick else 256
     octaves, steps = (2, 2) if quick else (OCTAVES, STEPS_PER_OCTAVE)
-    photo = load_image(find_content(DEMO_IMAGE), max_side=max_side)
+    photo = load_image(assets.find_image(DEMO_IMAGE, "content"), max_side=max_side)
     layers = demo_layers(model)[:1] if quick else demo_layers(model)
     written, row = [], [photo]
     for layer in layers:
@@ -195,14 +146,3 @@ def demo_layers(model):
     if model.name in ("vgg19", "ranvgg19"):
         return ["relu4_2", "relu5_2"]
     return [default_layer(model)]
-
-
-def find_content(name):
-    """Path of a content photo: the package's data/content, else the shared data folder."""
-    package = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "content")
-    shared = os.path.abspath(os.path.join(package, "..", "..", "..", "..", "shared", "data", "content"))
-    for directory in (package, shared):
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            return path
-    raise UserError(f"content image {name} not found in {package} or {shared}")

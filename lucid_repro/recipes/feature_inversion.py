@@ -1,5 +1,6 @@
 """Feature inversion: find an image whose activations at a layer match a target image's
-(Mahendran & Vedaldi 2015), on trained or random weights (He, Wang & Hopcroft 2016).
+(Mahendran & Vedaldi 2015), on trained or random weights (He, Wang & Hopcroft 2016),
+and He et al.'s greedy stacked random VGG19, whose weights are chosen by inversion.
 
 Loss (to minimize) = sum over layers of ||phi(x) - phi(x0)||^2 / ||phi(x0)||^2
                      + tv_weight * TV2(x),
@@ -14,12 +15,13 @@ from typing import Any, Dict, List
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image
 
+from lucid_repro import assets
 from lucid_repro.errors import UserError
+from lucid_repro.models import random_vgg, vgg
 from lucid_repro.optvis import objectives, param, render
+from lucid_repro.optvis.param import default_image_kind
 
-PARAMS = ("fft", "pixel")
 # He et al. invert every layer of VGG19 from its rectified output; the demo shows
 # shallow to deep ones for trained and random weights.
 DEMO_LAYERS = ("relu2_1", "relu4_1", "relu5_1")
@@ -35,48 +37,10 @@ class InversionResult:
     render: Any
 
 
-def resize_longer_side(image, size):
-    """Resize an [H, W, 3] float image so that its longer side is `size` (bicubic)."""
-    image = np.asarray(image, np.float32)
-    if size is None:
-        return image
-    if size <= 0:
-        raise UserError(f"size must be positive, got {size}")
-    h, w = image.shape[:2]
-    scale = size / max(h, w)
-    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    if (nh, nw) == (h, w):
-        return image
-    im = Image.fromarray((np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)).resize((nw, nh), Image.BICUBIC)
-    return np.asarray(im, np.float32) / 255.0
-
-
-def default_param(model):
-    """Pixels on the VGGs (Gatys, Mahendran & Vedaldi and He et al. optimize pixels; the
-    Fourier parameterization shows checkerboard artefacts there at our step budgets,
-    see BUILD_NOTES), the article's fft + decorrelated colours on other models."""
-    return "pixel" if model.name.startswith(("vgg19", "ranvgg19")) else "fft"
-
-
-def image_param(h, w, param_kind="fft", decorrelate=None, seed=None):
-    """fft -> Fourier + decorrelated colours (the article's); pixel -> plain RGB pixels."""
-    if param_kind not in PARAMS:
-        raise UserError(f"--param must be one of {', '.join(PARAMS)}, got {param_kind!r}")
-    fft = param_kind == "fft"
-    return param.image(w, h, fft=fft, decorrelate=fft if decorrelate is None else decorrelate, seed=seed)
-
-
 def relative_loss(acts, target):
     """||a - t||^2 / ||t||^2 (Mahendran & Vedaldi's normalized reconstruction error)."""
     target = tf.convert_to_tensor(target)
     return tf.reduce_sum(tf.square(acts - target)) / (tf.reduce_sum(tf.square(target)) + 1e-12)
-
-
-def tv2(image):
-    """Mean squared difference of horizontal and vertical neighbours (TV with beta = 2)."""
-    dy = image[:, 1:, :, :] - image[:, :-1, :, :]
-    dx = image[:, :, 1:, :] - image[:, :, :-1, :]
-    return tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))
 
 
 def check_layers(model, layers):
@@ -98,7 +62,7 @@ def inversion_objective(targets, tv_weight=0.0):
     def fn(T):
         total = tf.add_n([relative_loss(T(l), consts[l]) for l in layers])
         if tv_weight:
-            total += tv_weight * tv2(T("input"))
+            total += tv_weight * objectives.tv(T("input"), power=2, reduce="mean")
         return -total
     return objectives.Objective(fn, layers + ["input"], (), "inversion")
 
@@ -111,14 +75,14 @@ def invert(model, image, layers, steps=256, param_kind=None, decorrelate=None, t
         raise UserError(f"steps must be positive, got {steps}")
     if tv_weight < 0:
         raise UserError(f"tv_weight must be >= 0, got {tv_weight}")
-    param_kind = param_kind or default_param(model)
+    param_kind = param_kind or default_image_kind(model)
     image = np.asarray(image, np.float32)
     h, w = image.shape[:2]
     acts = model.activations(tf.constant(image[None]), layers)
     targets = {l: acts[l].numpy() for l in layers}
     objective = inversion_objective(targets, tv_weight)
     result = render.render(model, objective,
-                           param_f=lambda: image_param(h, w, param_kind, decorrelate),
+                           param_f=lambda: param.image_of_kind(param_kind, w, h, decorrelate=decorrelate),
                            optimizer=render.adam(lr), transforms=[],
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,
                            description="invert " + ",".join(layers))
@@ -130,6 +94,26 @@ def invert(model, image, layers, steps=256, param_kind=None, decorrelate=None, t
                            losses=result.losses, render=result)
 
 
+def stacked_ranvgg19(reference, layers, k=4, size=64, steps=64, seed=0, sigma=vgg.RANDOM_SIGMA,
+                     param_kind=None, progress=False):
+    """He et al.'s greedy "stacked" random VGG19 (`models.random_vgg.stacked_ranvgg19`),
+    each weight set scored by inverting `reference` (an [H, W, 3] image, resized so its
+    longer side is `size`) from the layer's ReLU output for `steps` steps: the set with
+    the lowest relative reconstruction loss is kept.
+    Returns (FeatureModel, report) with report = [{layer, losses, chosen}].
+    """
+    if k < 1 or steps < 1 or size < 1:
+        raise UserError(f"stacked ranVGG needs k, steps and size >= 1, got k={k} steps={steps} size={size}")
+    if reference is None:
+        raise UserError("the stacked random VGG19 needs a reference image")
+    reference = assets.resize_longer_side(reference, size)
+
+    def score(model, layer):
+        return invert(model, reference, [layer], steps=steps, param_kind=param_kind, seed=seed,
+                      progress=progress).loss
+    return random_vgg.stacked_ranvgg19(layers, score, k=k, seed=seed, sigma=sigma)
+
+
 def demo(model, output_dir, quick=False, progress=True, content="zurich", layers=DEMO_LAYERS,
          random_model=None):
     """Inversions of a packaged photo from shallow to deep layers, on `model` and on the
@@ -138,11 +122,9 @@ def demo(model, output_dir, quick=False, progress=True, content="zurich", layers
 
     from lucid_repro import models
     from lucid_repro.images import contact_sheet, save_image
-    from lucid_repro.recipes.style_transfer import load_input
-    from lucid_repro.recipes import random_vgg
     size, steps = (32, 4) if quick else (128, 150)
     model = random_vgg.with_avg_pooling(model)
-    target = load_input(content, "content", max_side=size)
+    target = assets.load(content, "content", max_side=size)
     rows, record = [], {"content": content, "size": list(target.shape[:2]), "steps": steps, "losses": {}}
     runs = [(model.name, model)]
     if model.name.startswith("vgg19"):

@@ -2,18 +2,10 @@
 import os
 
 from lucid_repro.errors import UserError
-from lucid_repro.optvis import objectives, param, render, transforms
-
-PARAMS = ("fft", "pixel")
+from lucid_repro.optvis import objectives, param, render
 
 # Layers and channels of the demo grid (VGG19): textures, eyes, fur-like motifs.
 DEMO_UNITS = ("conv3_3:5", "conv4_2:17", "conv4_3:100")
-
-
-def image_param(size, param_kind="fft", decorrelate=True, batch=1, seed=None):
-    if param_kind not in PARAMS:
-        raise UserError(f"--param must be one of {', '.join(PARAMS)}, got {param_kind!r}")
-    return param.image(size, batch=batch, fft=param_kind == "fft", decorrelate=decorrelate, seed=seed)
 
 
 def visualize(model, objective, size=128, steps=256, param_kind="fft", decorrelate=True, lr=0.05,
@@ -23,7 +15,7 @@ def visualize(model, objective, size=128, steps=256, param_kind="fft", decorrela
         raise UserError(f"size and steps must be positive, got size={size} steps={steps}")
     return render.render(
         model, objectives.as_objective(objective),
-        param_f=lambda: image_param(size, param_kind, decorrelate, batch),
+        param_f=lambda: param.image_of_kind(param_kind, size, batch=batch, decorrelate=decorrelate),
         optimizer=render.adam(lr),
         transforms=None if use_transforms else [],
         thresholds=thresholds or (steps,), seed=seed, progress=progress,

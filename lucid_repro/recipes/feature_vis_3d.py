@@ -18,50 +18,14 @@ import time
 
 import numpy as np
 
-from lucid_repro.errors import UserError
+from lucid_repro.gl.views import check_sizes, make_renderer, random_view_inputs, upsample
 from lucid_repro.optvis import objectives, render
 
 LUCID_LR = 0.03                    # texture_synth_3d.ipynb feeds t_lr = 0.03
 LUCID_STEPS = 400
-LUCID_DISTANCES = (11.0, 13.0)     # meshutil.sample_view(11.0, 13.0)
 DEFAULT_TEXTURE_SIZE = 512         # Lucid: 1024 (CPU-friendly default here)
 DEFAULT_VIEW_SIZE = 224            # Lucid: 512 x 512 renders
 DEFAULT_OBJECTIVE = "conv4_2:17"   # VGG19; Lucid used InceptionV1 mixed4b_pool_reduce_pre_relu:17
-
-
-def check_sizes(texture_size, view_size, steps):
-    for name, value in (("texture_size", texture_size), ("view_size", view_size), ("steps", steps)):
-        if value is None or int(value) <= 0:
-            raise UserError(f"{name} must be positive, got {value}")
-
-
-def make_renderer(mesh, view_size):
-    """A UVRenderer (one EGL context + framebuffer) with `mesh` uploaded."""
-    from lucid_repro.gl import UVRenderer
-    renderer = UVRenderer(view_size, view_size)
-    try:
-        renderer.set_mesh(mesh)
-    except BaseException:
-        renderer.close()
-        raise
-    return renderer
-
-
-def random_view_inputs(renderer, distances=LUCID_DISTANCES, timings=None):
-    """step_inputs for render.render: one random view per step, rendered by OpenGL
-    in Python outside the compiled step. `timings` (a list) collects the seconds
-    spent in each GL pass."""
-    lo, hi = distances
-
-    def step_inputs(step, np_rng):
-        t0 = time.perf_counter()
-        # numpy's legacy RandomState from the loop -> a Generator for sample_view
-        view = renderer.sample_view(np.random.default_rng(np_rng.randint(0, 2**31 - 1)), lo, hi)
-        uvmask = renderer.render(view)
-        if timings is not None:
-            timings.append(time.perf_counter() - t0)
-        return {"uvmask": uvmask}
-    return step_inputs
 
 
 def visualize_3d(model, objective, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
@@ -102,18 +66,12 @@ def visualize_3d(model, objective, mesh="bunny", texture_size=DEFAULT_TEXTURE_SI
 def naive_texture(model, objective, size, steps=256, lr=0.05, seed=0, progress=True):
     """The flat 2D counter-example: feature visualization of a size x size image
     (the 2D recipe's settings: fft + decorrelation, standard transforms)."""
-    from lucid_repro.recipes import feature_vis
-    result = feature_vis.visualize(model, objective, size=size, steps=steps, lr=lr, seed=seed,
-                                   progress=progress)
+    from lucid_repro.optvis import param
+    result = render.render(model, objectives.as_objective(objective),
+                           param_f=lambda: param.image(size, fft=True, decorrelate=True),
+                           optimizer=render.adam(lr), transforms=None, thresholds=(steps,), seed=seed,
+                           progress=progress, description=str(objective))
     return result.images[-1][0]
-
-
-def upsample(image, size):
-    import tensorflow as tf
-    image = np.asarray(image, np.float32)
-    if image.shape[0] == size:
-        return image
-    return np.clip(tf.image.resize(image[None], (size, size), method="bicubic")[0].numpy(), 0, 1)
 
 
 def run(model, objective, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
@@ -122,8 +80,7 @@ def run(model, objective, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE
     """Everything the script does: optimize (render-based or --naive), then write
     <prefix>_texture.png, _turntable.gif, _mesh.obj/.mtl/.png and _metrics.json
     (seam metric, settings, timings). Returns dict kind -> path."""
-    from lucid_repro.gl import load_mesh
-    from lucid_repro.recipes import turntable
+    from lucid_repro.gl import load_mesh, turntable
 
     check_sizes(texture_size, view_size, steps)
     frames = turntable.check_frames(frames)
@@ -168,8 +125,7 @@ def demo(model, output_dir, quick=False, progress=True):
     """The article's 3D feature visualization of the bunny, render-based and naive,
     plus a comparison sheet (turntable frames of both). Returns written paths."""
     from lucid_repro.images import contact_sheet, save_image
-    from lucid_repro.gl import load_mesh
-    from lucid_repro.recipes import turntable
+    from lucid_repro.gl import load_mesh, turntable
 
     if quick:
         tex, view, steps, frames = 64, 48, 4, 4

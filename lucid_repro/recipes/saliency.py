@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 
+from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import attribution, objectives
 
@@ -80,12 +81,11 @@ def demo(model, output_dir, quick=False, progress=True):
     """Rows: photos; columns: photo, vanilla map, guided map, guided gradient (RGB),
     guided overlay. Prints how concentrated and edge-aligned each map is."""
     from lucid_repro.images import contact_sheet, load_image, save_image
-    from lucid_repro.recipes.deepdream import find_content
     size = (48, 72) if quick else (224, 336)
     rows, written = [], []
     for i, name in enumerate(DEMO_IMAGES[:1] if quick else DEMO_IMAGES):
         try:
-            path = find_content(name)
+            path = assets.find_image(name, "content")
         except UserError:
             if i == 0:
                 raise

@@ -3,7 +3,7 @@ architectures"; Gatys, Ecker & Bethge 2016; He, Wang & Hopcroft 2016 on random w
 
 Loss (to minimize) = content_weight * sum_c w_c * distance(phi_c(x), phi_c(content))
                    + style_weight   * sum_l w_l * distance(Gram_l(x), Gram_l(style))
-                   + tv_weight * TV(x)
+                   + tv_weight * TV(x)      (objectives.tv, mean over pixels)
 with per-layer weights w (1, or He et al.'s automatic omega_l), optimized by
 `render.render` on a `param.image` (fft + decorrelated colours, or plain pixels).
 
@@ -17,7 +17,6 @@ Two ways to feed the targets, chosen by the preset:
   without transformations (three times cheaper on a CPU).
 """
 import dataclasses
-import json
 import os
 import time
 from typing import Any, Dict, List, Optional, Tuple
@@ -25,59 +24,18 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
+from lucid_repro import assets
 from lucid_repro.errors import UserError
-from lucid_repro.images import atomic_path, load_image
+from lucid_repro.models import random_vgg
 from lucid_repro.optvis import objectives, param, render, style
-from lucid_repro.recipes import random_vgg
-from lucid_repro.recipes.feature_inversion import image_param, resize_longer_side
 
-DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 PARAMS = ("pixel", "fft")
 GATYS_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 BATCH_MODES = ("lucid", "content", "fixed")
-WEIGHTINGS = ("none", "omega", "relative")
 TRANSFER_INDEX, CONTENT_INDEX, STYLE_INDEX = 0, 1, 2  # batch items (Lucid's notebook)
 
 
 # ---------------------------------------------------------------- images
-
-def packaged_images(kind):
-    """{short name: path} of the images shipped in lucid_repro/data/<kind>/ (styles, content)."""
-    directory = os.path.join(DATA_DIR, kind)
-    if not os.path.isdir(directory):
-        return {}
-    return {os.path.splitext(f)[0]: os.path.join(directory, f) for f in sorted(os.listdir(directory))
-            if f.lower().endswith(IMAGE_EXTENSIONS)}
-
-
-def resolve_image(spec, kind):
-    """A path, or the short name of a packaged image of `kind` ('styles' or 'content')."""
-    if spec is None or not str(spec).strip():
-        raise UserError(f"no {kind} image given (a path or one of: {', '.join(packaged_images(kind))})")
-    spec = os.fspath(spec)
-    if os.path.exists(spec) or os.sep in spec or os.path.splitext(spec)[1].lower() in IMAGE_EXTENSIONS:
-        return spec  # load_image reports a missing or unreadable file
-    packaged = packaged_images(kind)
-    if spec in packaged:
-        return packaged[spec]
-    raise UserError(f"image not found: {spec} (not a file, nor a packaged {kind} image: "
-                    f"{', '.join(packaged) or 'none'})")
-
-
-def load_input(spec, kind, max_side=None, size=None):
-    """Load a path or packaged short name as float32 RGB [H, W, 3] in [0, 1]."""
-    return load_image(resolve_image(spec, kind), size=size, max_side=max_side)
-
-
-def write_json(path, record):
-    """Write a JSON record atomically (temp file + rename)."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "w") as f:
-            json.dump(record, f, indent=1, sort_keys=False)
-            f.write("\n")
-    return os.fspath(path)
-
 
 def fit_style(style_image, h, w, scale=1.0):
     """Resize the style image so its longer side is `scale` x the content's longer side,
@@ -86,9 +44,9 @@ def fit_style(style_image, h, w, scale=1.0):
     side = max(h, w) * scale
     factor = max(side / max(sh, sw), h / sh, w / sw)
     target = max(round(max(sh, sw) * factor), 1)
-    out = resize_longer_side(style_image, target)
+    out = assets.resize_longer_side(style_image, target)
     if out.shape[0] < h or out.shape[1] < w:  # rounding
-        out = resize_longer_side(style_image, target + 1)
+        out = assets.resize_longer_side(style_image, target + 1)
     return out
 
 
@@ -163,8 +121,8 @@ def preset_for(model, **overrides):
         raise UserError("style transfer needs at least one style layer")
     for layer in preset.style_layers + preset.content_layers:
         model.check_layer(layer)
-    if preset.weighting not in WEIGHTINGS:
-        raise UserError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {preset.weighting!r}")
+    if preset.weighting not in style.WEIGHTINGS:
+        raise UserError(f"weighting must be one of {', '.join(style.WEIGHTINGS)}, got {preset.weighting!r}")
     if preset.batch not in BATCH_MODES:
         raise UserError(f"batch mode must be one of {', '.join(BATCH_MODES)}, got {preset.batch!r}")
     if preset.param not in PARAMS:
@@ -179,22 +137,6 @@ def preset_for(model, **overrides):
 
 
 # ---------------------------------------------------------------- losses
-
-def tv_mean(image):
-    """Anisotropic total variation, mean over pixels: mean |x[i+1,j]-x[i,j]| + mean |x[i,j+1]-x[i,j]|."""
-    dy = image[:, 1:, :, :] - image[:, :-1, :, :]
-    dx = image[:, :, 1:, :] - image[:, :, :-1, :]
-    return tf.reduce_mean(tf.abs(dy)) + tf.reduce_mean(tf.abs(dx))
-
-
-def relative_scale(target, kind):
-    """distance(target, 0): dividing a term by it makes it a relative error (Mahendran &
-    Vedaldi's normalization, applied to Grams as well)."""
-    value = float(style.distance(tf.constant(target), tf.zeros_like(target), kind))
-    if not value > 0:
-        raise UserError("a target has all-zero activations; cannot normalize its loss")
-    return value
-
 
 class StyleTransferLoss:
     """Targets, per-term weights and the losses of one content/style pair on one model."""
@@ -215,14 +157,14 @@ class StyleTransferLoss:
         if p.weighting == "omega":
             # He et al.: omega_l (Eq. 4) for the style layers, Gatys' content loss
             # 1/2 sum (F - P)^2 = (N / 2) x our mean, N = number of activations
-            image = weights_image if weights_image is not None else random_vgg.white_noise(self.h, self.w)
+            image = weights_image if weights_image is not None else style.white_noise(self.h, self.w)
             style_terms = {k: v for k, v in self.terms().items() if k.startswith("style/")}
-            self.omega.update(random_vgg.auto_weights(model, style_terms, image))
+            self.omega.update(style.auto_weights(model, style_terms, image))
             self.omega.update({f"content/{l}": 0.5 * self.content_acts[l].size for l in p.content_layers})
         elif p.weighting == "relative":
-            self.omega.update({f"style/{l}": 1.0 / relative_scale(self.style_grams[l], p.style_loss)
+            self.omega.update({f"style/{l}": 1.0 / style.relative_scale(self.style_grams[l], p.style_loss)
                                for l in p.style_layers})
-            self.omega.update({f"content/{l}": 1.0 / relative_scale(self.content_acts[l], p.content_loss)
+            self.omega.update({f"content/{l}": 1.0 / style.relative_scale(self.content_acts[l], p.content_loss)
                                for l in p.content_layers})
         self.style_layer_weights = [p.style_weight * self.omega[f"style/{l}"] for l in p.style_layers]
         self.content_layer_weights = [p.content_weight * self.omega[f"content/{l}"] for l in p.content_layers]
@@ -261,8 +203,7 @@ class StyleTransferLoss:
                        for l, w in zip(p.content_layers, self.content_layer_weights)]
         parts = [style_loss.objective()] + content
         if p.tv_weight:
-            parts.append(objectives.Objective(lambda T: -p.tv_weight * tv_mean(T("input")[:1]),
-                                              ["input"], (), "tv"))
+            parts.append(-p.tv_weight * objectives.total_variation(batch=0, reduce="mean"))
         return objectives.Objective.sum(parts)
 
     def evaluate(self, image):
@@ -273,7 +214,7 @@ class StyleTransferLoss:
         raw = {name: float(fn(acts)) for name, (_, fn) in self.terms().items()}
         style_total = sum(w * raw[f"style/{l}"] for l, w in zip(p.style_layers, self.style_layer_weights))
         content_total = sum(w * raw[f"content/{l}"] for l, w in zip(p.content_layers, self.content_layer_weights))
-        tv = float(tv_mean(x))
+        tv = float(objectives.tv(x, reduce="mean"))
         return {"content_loss": content_total, "style_loss": style_total, "tv": tv,
                 "total": content_total + style_total + p.tv_weight * tv, "raw": raw}
 
@@ -329,12 +270,11 @@ def transfer(model, content, style_image, preset=None, param_kind=None, steps=51
         raise UserError(f"--param must be one of {', '.join(PARAMS)}, got {param_kind!r}")
     loss = loss or StyleTransferLoss(model, content, style_image, preset)
     h, w = loss.h, loss.w
-    inner_holder = {}
     style_fitted = fit_style(loss.style_image, h, w) if preset.batch == "lucid" else None
 
     def param_f():
-        inner = image_param(h, w, param_kind)
-        inner_holder["p"] = inner
+        # the generated image is the first of the batch: the loop's images are [B, H, W, 3]
+        inner = param.image_of_kind(param_kind, w, h)
         if preset.batch == "fixed":
             return inner
         return batch_param(inner, loss.content, style_fitted)
@@ -345,7 +285,6 @@ def transfer(model, content, style_image, preset=None, param_kind=None, steps=51
                            transforms=[] if preset.batch == "fixed" else None,
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,
                            step_inputs=step_inputs,
-                           snapshot=lambda p: inner_holder["p"]().numpy(),
                            description=f"style transfer ({param_kind})")
     seconds = time.time() - start
     images = [im[0] for im in result.images]
@@ -401,18 +340,19 @@ def demo(model, output_dir, quick=False, progress=True, content=DEMO_CONTENT, st
     """Starry-night transfer of a packaged photo with pixel and fft parameterizations
     (same steps), the content/style losses of both in JSON. Returns the written paths."""
     from lucid_repro.images import contact_sheet, save_image
+    from lucid_repro.outputs import write_json
     size, steps = (32, 4) if quick else (160, 200)
     model = random_vgg.with_avg_pooling(model)
-    content_image = load_input(content, "content", max_side=size)
+    content_image = assets.load(content, "content", max_side=size)
     h, w = content_image.shape[:2]
-    style_image = fit_style(load_input(style_name, "styles"), h, w)
+    style_image = fit_style(assets.load(style_name, "styles"), h, w)
     preset = preset_for(model)
     results = compare_params(model, content_image, style_image, preset, steps=steps, progress=progress)
     os.makedirs(output_dir, exist_ok=True)
     paths = []
     for kind, r in results.items():
         paths.append(save_image(os.path.join(output_dir, f"style_transfer_{model.name}_{kind}.png"), r.image))
-    style_view = resize_longer_side(style_image, max(h, w))[:h, :w]
+    style_view = assets.resize_longer_side(style_image, max(h, w))[:h, :w]
     style_view = np.pad(style_view, ((0, h - style_view.shape[0]), (0, w - style_view.shape[1]), (0, 0)),
                         constant_values=1.0)
     sheet = contact_sheet([[content_image, style_view] + [results[k].image for k in results]])

@@ -32,25 +32,20 @@ import time
 
 import numpy as np
 
+from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.gl.render import STYLE_TRANSFER_DISTS
+from lucid_repro.gl.views import check_sizes, make_renderer, random_view_inputs, upsample
 
 # TensorFlow is imported inside the functions that need it, so that the scripts can
 # reject bad input (sizes, meshes, style images) in a second, before TF loads.
 
 LUCID_LR = 0.05
-LUCID_STEPS = 400
 LUCID_STYLE_DECAY = 0.95
 DEFAULT_TEXTURE_SIZE = 512      # Lucid: 1024 (CPU-friendly default here)
 DEFAULT_VIEW_SIZE = 224         # Lucid: 512 x 512 renders
 DEFAULT_STEPS = 300             # Lucid: 400 (800 for the article's figures)
 SPREAD_VIEWS = 16
-
-PACKAGE_STYLE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                 "data", "styles")
-SHARED_STYLE_DIR = os.path.abspath(os.path.join(os.path.dirname(PACKAGE_STYLE_DIR), "..", "..", "..",
-                                                "shared", "data", "styles"))
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,62 +80,7 @@ def style_config(model, style_layers=None, content_layer=None, content_weight=No
     return cfg
 
 
-# ----------------------------------------------------------------------------- style images
-
-def _style_key(name):
-    stem = os.path.splitext(os.path.basename(name))[0].lower().replace("-", "_").replace(" ", "_")
-    return stem[len("article_"):] if stem.startswith("article_") else stem
-
-
-def style_dirs():
-    return [d for d in (PACKAGE_STYLE_DIR, SHARED_STYLE_DIR) if os.path.isdir(d)]
-
-
-def available_styles():
-    names = set()
-    for d in style_dirs():
-        names.update(_style_key(f) for f in os.listdir(d) if f.lower().endswith(IMAGE_EXTENSIONS))
-    return sorted(names)
-
-
-def resolve_style(spec):
-    """A style image path: an existing file, or a short name (e.g. `starry_night`,
-    `article_starry-night`, `mosaic`) looked up in lucid_repro/data/styles, then in
-    ../shared/data/styles next to the repository."""
-    if not spec:
-        raise UserError("no style image given")
-    spec = os.fspath(spec)
-    if os.path.isfile(spec):
-        return spec
-    looks_like_path = os.sep in spec or "/" in spec or spec.lower().endswith(IMAGE_EXTENSIONS)
-    key = _style_key(spec)
-    for d in style_dirs():
-        for f in sorted(os.listdir(d)):
-            if f.lower().endswith(IMAGE_EXTENSIONS) and _style_key(f) == key:
-                return os.path.join(d, f)
-    if looks_like_path:
-        raise UserError(f"style image not found: {spec}")
-    names = ", ".join(available_styles()) or "none found"
-    raise UserError(f"unknown style {spec!r} (not a file; known styles: {names})")
-
-
-def load_style(spec, size):
-    """The style image as float32 [size, size, 3]: shorter side scaled to `size`,
-    centre-cropped to a square (the batch holds views of size x size)."""
-    from PIL import Image
-
-    from lucid_repro.images import load_image, to_uint8
-    size = int(size)
-    if size <= 0:
-        raise UserError(f"style image size must be positive, got {size}")
-    image = load_image(resolve_style(spec))
-    h, w = image.shape[:2]
-    scale = size / min(h, w)
-    nh, nw = max(size, round(h * scale)), max(size, round(w * scale))
-    resized = Image.fromarray(to_uint8(image)).resize((nw, nh), Image.LANCZOS)
-    y, x = (nh - size) // 2, (nw - size) // 2
-    return np.asarray(resized, np.float32)[y:y + size, x:x + size] / 255.0
-
+# ----------------------------------------------------------------------------- content
 
 def content_texture_of(mesh, size):
     from lucid_repro.gl import mesh_texture
@@ -198,7 +138,6 @@ class StyleTransferObjective:
 # ----------------------------------------------------------------------------- runs
 
 def make_views(renderer, distances=STYLE_TRANSFER_DISTS, timings=None):
-    from lucid_repro.recipes.feature_vis_3d import random_view_inputs
     return random_view_inputs(renderer, distances, timings)
 
 
@@ -214,11 +153,10 @@ def transfer_3d(model, style_image, mesh="bunny", texture_size=DEFAULT_TEXTURE_S
                 lr=LUCID_LR, seed=0, progress=True, renderer=None, cfg=None, thresholds=None,
                 timings=None):
     """Restyle `mesh`'s texture. style_image: float [view_size, view_size, 3] (see
-    `load_style`). Returns (RenderResult whose images are textures, renderer, objective)."""
+    `assets.load_square`). Returns (RenderResult whose images are textures, renderer, objective)."""
     from lucid_repro.gl import load_mesh
     from lucid_repro.gl.texture_param import StyleTransferTextureParam
     from lucid_repro.optvis import render
-    from lucid_repro.recipes.feature_vis_3d import check_sizes, make_renderer
 
     check_sizes(texture_size, view_size, steps)
     cfg = cfg or style_config(model)
@@ -308,9 +246,7 @@ def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZ
     """Everything the script does. `style`: a name/path or an array. Writes
     <prefix>_texture.png, _turntable.gif, _mesh.obj/.mtl/.png and _metrics.json
     (seam metric, style-loss spread over random views, losses, timings)."""
-    from lucid_repro.gl import load_mesh
-    from lucid_repro.recipes import turntable
-    from lucid_repro.recipes.feature_vis_3d import check_sizes, make_renderer, upsample
+    from lucid_repro.gl import load_mesh, turntable
 
     check_sizes(texture_size, view_size, steps)
     frames = turntable.check_frames(frames)
@@ -321,7 +257,7 @@ def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZ
     cfg = cfg or style_config(model)
     mesh = load_mesh(mesh)
     content = content_texture_of(mesh, texture_size)
-    style_view = load_style(style, view_size) if isinstance(style, (str, os.PathLike)) \
+    style_view = assets.load_square(style, view_size) if isinstance(style, (str, os.PathLike)) \
         else np.asarray(style, np.float32)
     if style_view.shape != (view_size, view_size, 3):
         raise UserError(f"style image must be {view_size}x{view_size}x3, got {style_view.shape}")
@@ -339,7 +275,7 @@ def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZ
         if naive:
             flat = naive_size or max(32, min(texture_size, round(
                 texture_size / turntable.texel_density(renderer, texture_size, min_dist=10, max_dist=12))))
-            flat_style = load_style(style, flat) if isinstance(style, (str, os.PathLike)) else \
+            flat_style = assets.load_square(style, flat) if isinstance(style, (str, os.PathLike)) else \
                 upsample(style_view, flat)
             result = transfer_flat(model, flat_style, content, flat, steps, style_decay, lr, seed,
                                    progress, cfg)
@@ -372,10 +308,8 @@ def demo(model, output_dir, quick=False, progress=True, style="starry_night", na
     """The bunny restyled with Starry Night (render-based; naive=True adds the flat 2D
     baseline), with a sheet of turntable frames: original texture, restyled (and
     naive). Returns written paths."""
-    from lucid_repro.gl import load_mesh
+    from lucid_repro.gl import load_mesh, turntable
     from lucid_repro.images import contact_sheet, load_image, save_image
-    from lucid_repro.recipes import turntable
-    from lucid_repro.recipes.feature_vis_3d import make_renderer
 
     if quick:
         tex, view, steps, frames, spread = 64, 48, 4, 4, 2

@@ -3,7 +3,7 @@ or random VGG19 (He, Wang & Hopcroft 2016) or any model of the zoo.
 
 Loss (to minimize) = sum_l w_l * distance(Gram_l(x), Gram_l(texture)), with Gatys'
 squared distance and equal weights on trained networks, and He et al.'s automatic
-omega_l (`random_vgg.auto_weights`) on random ones. Gatys' E_l = sum (G - A)^2 /
+omega_l (`style.auto_weights`) on random ones. Gatys' E_l = sum (G - A)^2 /
 (4 N_l^2 M_l^2) equals our squared distance / 4 (Grams here are divided by the number
 of positions M_l, and the squared distance is a mean over the N_l^2 entries), a
 constant factor that Adam does not see.
@@ -20,11 +20,11 @@ from typing import Any, Dict, List
 import numpy as np
 import tensorflow as tf
 
+from lucid_repro import assets
 from lucid_repro.errors import UserError
-from lucid_repro.optvis import objectives, render, style
-from lucid_repro.recipes import random_vgg
-from lucid_repro.recipes.feature_inversion import default_param, image_param, resize_longer_side
-from lucid_repro.recipes.style_transfer import WEIGHTINGS, relative_scale, tv_mean
+from lucid_repro.models import random_vgg
+from lucid_repro.optvis import objectives, param, render, style
+from lucid_repro.optvis.param import default_image_kind
 
 # Gatys 2015: conv1_1, pool1..pool4 (Caffe's conv1_1 blob is rectified in place: relu1_1)
 GATYS_LAYERS = ("relu1_1", "pool1", "pool2", "pool3", "pool4")
@@ -77,16 +77,16 @@ class GramTargets:
         if loss not in style.LOSS_KINDS:
             raise UserError(f"loss must be one of {', '.join(style.LOSS_KINDS)}, got {loss!r}")
         self.weighting = default_weighting(model) if weighting is None else weighting
-        if self.weighting not in WEIGHTINGS:
-            raise UserError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}")
+        if self.weighting not in style.WEIGHTINGS:
+            raise UserError(f"weighting must be one of {', '.join(style.WEIGHTINGS)}, got {self.weighting!r}")
         self.model, self.layers, self.size, self.loss = model, tuple(layers), size, loss
-        self.texture = resize_longer_side(texture, size)
+        self.texture = assets.resize_longer_side(texture, size)
         acts = model.activations(tf.constant(self.texture[None]), list(self.layers))
         self.grams = {l: style.gram_matrix(acts[l])[0].numpy() for l in self.layers}
-        self.scales = {l: relative_scale(self.grams[l], loss) for l in self.layers}
+        self.scales = {l: style.relative_scale(self.grams[l], loss) for l in self.layers}
         self.weights = {l: 1.0 for l in self.layers}
         if self.weighting == "omega":
-            omega = random_vgg.auto_weights(model, self.terms(), random_vgg.white_noise(size, size))
+            omega = style.auto_weights(model, self.terms(), style.white_noise(size, size))
             self.weights = {l: omega[l] for l in self.layers}
         elif self.weighting == "relative":
             self.weights = {l: 1.0 / self.scales[l] for l in self.layers}
@@ -111,16 +111,16 @@ def synthesize(model, texture, layers=None, size=128, steps=256, param_kind=None
     if size <= 0 or steps <= 0:
         raise UserError(f"size and steps must be positive, got size={size} steps={steps}")
     layers = parse_layers(model, layers)
-    param_kind = param_kind or default_param(model)
+    param_kind = param_kind or default_image_kind(model)
     targets = targets or GramTargets(model, texture, layers, size, loss, weighting)
     if tv_weight < 0:
         raise UserError(f"tv_weight must be >= 0, got {tv_weight}")
     objective = targets.style_loss().objective()
     if tv_weight:
-        objective = objective - tv_weight * objectives.Objective(lambda T: tv_mean(T("input")), ["input"], (), "tv")
+        objective = objective - tv_weight * objectives.total_variation(reduce="mean")
     start = time.time()
     result = render.render(model, objective,
-                           param_f=lambda: image_param(size, size, param_kind),
+                           param_f=lambda: param.image_of_kind(param_kind, size, size),
                            optimizer=render.adam(lr), transforms=None if use_transforms else [],
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,
                            description=f"texture {len(layers)} layers")
@@ -143,7 +143,7 @@ def figure(model, textures, layers=None, size=128, steps=256, param_kind=None, s
     per-layer Gram losses of every synthesis.
     """
     layers = parse_layers(model, layers)
-    param_kind = param_kind or default_param(model)
+    param_kind = param_kind or default_image_kind(model)
     rows = [[center_crop(resize_to_cover(t, size), size) for t in textures.values()]]
     record = {"model": model.name, "size": size, "steps": steps, "param": param_kind,
               "layer_sets": [list(layers[:k + 1]) for k in range(len(layers))], "results": {}}
@@ -162,7 +162,7 @@ def figure(model, textures, layers=None, size=128, steps=256, param_kind=None, s
 
 def resize_to_cover(image, size):
     h, w = image.shape[:2]
-    return resize_longer_side(image, int(np.ceil(size * max(h, w) / min(h, w))))
+    return assets.resize_longer_side(image, int(np.ceil(size * max(h, w) / min(h, w))))
 
 
 def center_crop(image, size):
@@ -176,10 +176,10 @@ def demo(model, output_dir, quick=False, progress=True, texture="starry_night"):
     PNG of [original crop, trained, random], JSON of the final Gram loss per layer."""
     from lucid_repro import models
     from lucid_repro.images import contact_sheet, save_image
-    from lucid_repro.recipes.style_transfer import load_input, write_json
+    from lucid_repro.outputs import write_json
     size, steps = (32, 4) if quick else (128, 160)
     model = random_vgg.with_avg_pooling(model)
-    image = load_input(texture, "styles")
+    image = assets.load(texture, "styles")
     runs = [(model.name, model)]
     if model.name == "vgg19":
         runs.append(("ranvgg19", models.load("ranvgg19", seed=0)))

@@ -34,11 +34,10 @@ def visualize(model, objective, size=320, crop=160, steps=1000, lr=LEARNING_RATE
         raise UserError(f"crop {crop} is larger than the smallest scaled image "
                         f"({round(size * min(scales))} = {size} x {min(scales)})")
     objective = objectives.as_objective(objective)
-    tap = alpha_lib.AlphaTap()
     result = render.render(
-        model, alpha_lib.alpha_weighted(objective, tap),
+        model, alpha_lib.alpha_weighted(objective),
         param_f=lambda: param.image(size, fft=True, decorrelate=True, alpha=True),
-        optimizer=render.adam(lr), transforms=alpha_lib.transparency_transforms(crop, scales, tap),
+        optimizer=render.adam(lr), transforms=alpha_lib.transparency_transforms(crop, scales),
         thresholds=thresholds or (steps,), seed=seed, progress=progress,
         metrics={"mean_alpha": alpha_lib.mean_alpha()}, description=f"rgba {objective.name}")
     return result, np.asarray(result.images[-1])[0]

@@ -36,19 +36,24 @@ def main(argv):
         raise common.UserError("--target is required: a class index, or a guide image path")
     is_class = target.lstrip("-").isdigit()
     common.positive("size", FLAGS.size)
-    common.positive("step_size", FLAGS.step_size)
+    common.finite("step_size", FLAGS.step_size, low=0, low_open=True, high=255)
     if FLAGS.steps is not None:
         common.positive("steps", FLAGS.steps)
     if FLAGS.epsilon is not None:
         common.positive("epsilon", FLAGS.epsilon)
+        common.finite("epsilon", FLAGS.epsilon, low=0, low_open=True, high=255)
+    common.check_writable_output(FLAGS.output)
+    if FLAGS.perturbation:
+        common.check_writable_output(FLAGS.perturbation, flag="perturbation")
     if FLAGS.image:
         load_image(FLAGS.image, max_side=FLAGS.size)
     guide = None if is_class else load_image(target)
     from lucid_repro.optvis import attribution
     from lucid_repro.recipes import adversarial, class_vis
-    from lucid_repro.recipes.deepdream import find_content
-    path = FLAGS.image or find_content("bridge.jpg")
+    from lucid_repro.assets import find_image
+    path = FLAGS.image or find_image("bridge.jpg", "content")
     image = load_image(path, max_side=FLAGS.size)
+    check_memory(image.shape[0], image.shape[1])
     model = common.load_model_from_flags()
     if is_class:
         layer = attribution.class_layer(model, FLAGS.logits_layer)
@@ -74,6 +79,16 @@ def main(argv):
         save_image(FLAGS.perturbation, adversarial.perturbation_image(result.image, image, epsilon))
     print(result.summary())
     print(f"wrote {FLAGS.output}" + (f" and {FLAGS.perturbation}" if FLAGS.perturbation else ""))
+
+
+def check_memory(h, w):
+    """Refuse an image whose optimization would not fit in memory, before the model loads."""
+    from lucid_repro import limits
+    h, w = max(h, 224), max(w, 224)   # classifier heads resize to 224 x 224
+    est = common.memory_estimate()
+    est.add("network activations", limits.network_bytes(FLAGS.model, h, w, batch=2))
+    est.add("image and bounds", limits.param_bytes(h, w) + limits.image_bytes(h, w, count=4))
+    est.check(f"--size={FLAGS.size} ({h}x{w} image)")
 
 
 if __name__ == "__main__":

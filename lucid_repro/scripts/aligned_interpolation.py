@@ -31,6 +31,8 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
+    import os
+
     from lucid_repro.errors import UserError
 
     a, b = FLAGS["from"].value, FLAGS["to"].value
@@ -38,10 +40,12 @@ def main(argv):
         raise UserError(f"--frames must be at least 2, got {FLAGS.frames}")
     common.positive("size", FLAGS.size)
     common.positive("steps", FLAGS.steps)
-    common.positive("lr", FLAGS.lr)
+    common.finite("lr", FLAGS.lr, low=0, low_open=True)
     common.positive("fps", FLAGS.fps)
-    if FLAGS.alignment is not None and FLAGS.alignment < 0:
-        raise UserError(f"--alignment must be non-negative, got {FLAGS.alignment}")
+    common.finite("alignment", FLAGS.alignment, low=0, optional=True)
+    stem = os.path.splitext(FLAGS.output)[0]
+    common.check_writable_output(FLAGS.output, also=[stem + ext for ext in (".gif", ".mp4", ".json")])
+    check_memory()
     from lucid_repro.recipes import aligned_interpolation as ai  # TensorFlow: after the cheap checks
     ai.parse_unit(a), ai.parse_unit(b)
     shared = FLAGS.shared and not FLAGS.no_shared
@@ -56,6 +60,18 @@ def main(argv):
     print(f"{'shared' if shared else 'independent'} interpolation {a} -> {b}: adjacent-frame SSIM "
           f"{metrics['ssim']:.3f}, pixel correlation {metrics['corr']:.3f}")
     print("wrote " + ", ".join(paths))
+
+
+def check_memory():
+    """Refuse --frames x --size that would not fit in memory, before any allocation."""
+    from lucid_repro import limits
+    n, size = FLAGS.frames, FLAGS.size
+    est = common.memory_estimate()
+    est.add("network activations", limits.network_bytes(FLAGS.model, size, size, batch=n,
+                                                        transforms=not FLAGS.no_transforms))
+    est.add("image parameterization", limits.param_bytes(size, size, batch=n))
+    est.add("frames and videos", limits.image_bytes(size, size, count=4 * n))
+    est.check(f"--frames={n} --size={size}")
 
 
 if __name__ == "__main__":

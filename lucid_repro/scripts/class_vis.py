@@ -38,8 +38,13 @@ def main(argv):
         common.positive("steps", FLAGS.steps)
     if FLAGS.lr is not None:
         common.positive("lr", FLAGS.lr)
+    common.finite("lr", FLAGS.lr, optional=True)
     if FLAGS.l2_reg < 0 or FLAGS.blur_every < 0 or FLAGS.blur_sigma < 0 or FLAGS.jitter < 0:
         raise common.UserError("--l2_reg, --blur_every, --blur_sigma and --jitter must be non-negative")
+    common.finite("l2_reg", FLAGS.l2_reg, low=0)
+    common.finite("blur_sigma", FLAGS.blur_sigma, low=0)
+    common.check_writable_output(FLAGS.output)
+    check_memory()
     from lucid_repro.optvis import attribution
     from lucid_repro.recipes import class_vis
     model = common.load_model_from_flags()
@@ -57,6 +62,17 @@ def main(argv):
               f" objective {-result.losses[-1]:.4g} after {result.steps} steps")
     save_image(FLAGS.output, images[0] if len(images) == 1 else contact_sheet([images]))
     print(f"wrote {FLAGS.output} ({', '.join(methods)})")
+
+
+def check_memory():
+    """Refuse a --size whose optimization would not fit in memory, before the model loads."""
+    from lucid_repro import limits
+    size = FLAGS.size
+    est = common.memory_estimate()
+    est.add("network activations", limits.network_bytes(FLAGS.model, size, size, transforms=True))
+    est.add("image parameterization", limits.param_bytes(size, size))
+    est.add("result images", limits.image_bytes(size, size, count=4))
+    est.check(f"--size={size}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import sys
 from absl import app, flags, logging
 
 from lucid_repro.errors import Interrupted, UserError
-from lucid_repro.runtime import import_tensorflow_quietly
+from lucid_repro.runtime import deterministic, import_tensorflow_quietly
 from lucid_repro.scripts import limit_flags  # noqa: F401  --max_image_pixels, --max_mesh_faces, --max_memory_gb
 
 FLAGS = flags.FLAGS
@@ -33,8 +33,10 @@ def load_model_from_flags():
 
 
 def positive(name, value):
-    if value is None or not value > 0 or value == float("inf"):   # NaN fails `> 0`
-        raise UserError(f"--{name} must be a finite positive number, got {value}")
+    if value is None or not value > 0:   # NaN fails `> 0` too
+        raise UserError(f"--{name} must be positive, got {value}")
+    if value == float("inf"):
+        raise UserError(f"--{name} must be finite, got {value}")
     return value
 
 
@@ -58,7 +60,8 @@ def checkpoint_dir():
 
 
 # flags that do not change what a run computes (a resume may change them)
-_NOT_FINGERPRINTED = {"progress", "checkpoint", "checkpoint_every", "resume", "output", "output_dir"}
+_NOT_FINGERPRINTED = {"progress", "checkpoint", "checkpoint_every", "resume", "output", "output_dir",
+                      "max_image_pixels", "max_mesh_faces", "max_memory_gb"}   # budgets, not results
 
 
 def run_fingerprint():
@@ -107,11 +110,13 @@ def _checkpoint_session():
 
 
 def run(main):
-    """app.run(main) with UserError -> 'error: ...' on stderr and exit status 2, and the
-    run's checkpoint session (--checkpoint_every, --resume): Ctrl-C / SIGTERM save a
-    checkpoint and exit 130 / 143 with one line saying how to resume."""
+    """app.run(main) with TF's deterministic kernels (`runtime.deterministic`), UserError
+    -> 'error: ...' on stderr and exit status 2, and the run's checkpoint session
+    (--checkpoint_every, --resume): Ctrl-C / SIGTERM save a checkpoint and exit 130 / 143
+    with one line saying how to resume."""
     def guarded(argv):
         import_tensorflow_quietly()
+        deterministic()   # seeded runs repeat bit for bit
         if not FLAGS["verbosity"].present:   # TF's savers log INFO lines through absl
             logging.set_verbosity(logging.WARNING)
         try:
@@ -127,3 +132,96 @@ def run(main):
             print("interrupted", file=sys.stderr)
             sys.exit(130)
     app.run(guarded, flags_parser=_parse_flags)
+
+
+# ----------------------------------------------------------------------------- input checks
+# (issue 11: bounded inputs; the budgets themselves are in lucid_repro.limits)
+
+def finite(name, value, low=None, high=None, low_open=False, high_open=False, optional=False):
+    """Check a float flag: a finite number within [low, high] (an end excluded with
+    low_open / high_open). optional=True lets None (the flag's "use the default") through."""
+    import math
+    if value is None:
+        if optional:
+            return None
+        raise UserError(f"--{name} is required")
+    if not math.isfinite(value):
+        raise UserError(f"--{name} must be a finite number, got {value}")
+    too_low = low is not None and (value < low or (low_open and value == low))
+    too_high = high is not None and (value > high or (high_open and value == high))
+    if too_low or too_high:
+        if low is not None and high is not None:
+            allowed = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        elif low is not None:
+            allowed = f"{'>' if low_open else '>='} {low:g}"
+        else:
+            allowed = f"{'<' if high_open else '<='} {high:g}"
+        raise UserError(f"--{name} must be {allowed}, got {value:g}")
+    return value
+
+
+def _check_creatable_dir(directory, what):
+    """The directory exists and is writable, or its nearest existing ancestor is a
+    writable directory (so it can be created)."""
+    import os
+    d = os.path.abspath(directory)
+    while not os.path.lexists(d):
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    if not os.path.isdir(d):
+        raise UserError(f"cannot write {what}: {d} is not a directory")
+    if not os.access(d, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write {what}: no permission to write in {d}")
+
+
+def check_writable_output(path, flag="output", also=()):
+    """Fail before any work if `path` (and the files `also` written next to it) cannot be
+    written: empty, an existing directory, or a parent that cannot be created or written."""
+    import os
+    if path is None or not str(path).strip():
+        raise UserError(f"--{flag} is empty")
+    path = os.fspath(path)
+    for p in (path, *also):
+        if os.path.isdir(p):
+            if p == path:
+                raise UserError(f"--{flag} {p} is a directory; give a file name")
+            raise UserError(f"{p} (written next to --{flag}) is a directory")
+    _check_creatable_dir(os.path.dirname(os.path.abspath(path)), f"--{flag} {path}")
+    return path
+
+
+def check_output_dir(path, flag="output_dir"):
+    """Fail before any work if the output directory is a file or cannot be created/written."""
+    import os
+    if path is None or not str(path).strip():
+        raise UserError(f"--{flag} is empty")
+    path = os.fspath(path)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise UserError(f"--{flag} {path} exists and is not a directory")
+    _check_creatable_dir(path, f"--{flag} {path}")
+    return path
+
+
+def image_size_of(path):
+    """(height, width) of an image file from its header (checked against the pixel
+    budget), or None if it cannot be read (the loader reports that later)."""
+    from lucid_repro import limits
+    size = limits.check_image_file(path)
+    return None if size is None else (size[1], size[0])
+
+
+def fit_longer_side(hw, side):
+    """(h, w) scaled so that the longer side is `side` (hw None: a square of `side`)."""
+    if hw is None:
+        return side, side
+    h, w = hw
+    scale = side / max(h, w)
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+def memory_estimate():
+    """A `lucid_repro.limits.MemoryEstimate` for the --model of this script."""
+    from lucid_repro import limits
+    return limits.MemoryEstimate(FLAGS.model if "model" in FLAGS else None)

@@ -56,6 +56,12 @@ def main(argv):
     else:
         for name in ("size", "steps", "lr", "every", "layers", "width"):
             common.positive(name, getattr(FLAGS, name))
+        common.finite("lr", FLAGS.lr, low=0, low_open=True)
+    stem = os.path.splitext(FLAGS.output)[0]
+    beside = [stem + ".mp4", stem + ".gif"] if morph_mode else \
+        [stem + "_training.mp4", stem + "_training.gif", stem + ".npz"]
+    common.check_writable_output(FLAGS.output, also=beside)
+    check_memory(morph_mode)
     # TensorFlow is imported only after the cheap checks
     from lucid_repro.optvis import objectives
     from lucid_repro.optvis.param.cppn import load_weights
@@ -78,6 +84,37 @@ def main(argv):
     paths = cppn.save_training(result, p, FLAGS.output, render_size=FLAGS.render_size, fps=FLAGS.fps)
     print(f"objective {FLAGS.objective}: {-result.losses[0]:.4g} -> {-result.losses[-1]:.4g}")
     print("wrote " + ", ".join(paths))
+
+
+# CPPN memory per pixel and hidden unit (layers x width): forward 760 B/px measured for the
+# default 8 x 24 network at --render_size=2048 (4.0 bytes per unit); 6 leaves a margin.
+CPPN_BYTES_PER_UNIT = 6
+CPPN_TRAIN_FACTOR = 3            # the tape keeps every layer's activations for the backward pass
+# a morph frame: float32 RGB, its uint8 copies for MP4 and GIF, played forth and back
+# (measured 47 bytes per pixel and frame at 2048 px; counted as 5 float32 RGB images = 60)
+MORPH_IMAGES_PER_FRAME = 5
+
+
+def check_memory(morph_mode):
+    """Refuse --render_size / --size / --frames / --steps that would not fit in memory,
+    before anything is allocated."""
+    from lucid_repro import limits
+    r = FLAGS.render_size
+    units = FLAGS.layers * FLAGS.width
+    if morph_mode:
+        est = limits.MemoryEstimate()
+        est.add("CPPN evaluation", CPPN_BYTES_PER_UNIT * units * r * r)
+        est.add("morph frames", limits.image_bytes(r, r, count=MORPH_IMAGES_PER_FRAME * FLAGS.frames))
+        est.check(f"--render_size={r} --frames={FLAGS.frames}")
+        return
+    size = FLAGS.size
+    snapshots = FLAGS.steps // FLAGS.every + 2
+    est = common.memory_estimate()
+    est.add("network activations", limits.network_bytes(FLAGS.model, size, size, transforms=FLAGS.transforms))
+    est.add("CPPN training", max(CPPN_TRAIN_FACTOR * CPPN_BYTES_PER_UNIT * units * size * size,
+                                 CPPN_BYTES_PER_UNIT * units * r * r + limits.image_bytes(r, r, count=2)))
+    est.add("training-video frames", limits.image_bytes(size, size, count=2 * snapshots))
+    est.check(f"--size={size} --render_size={r} --steps={FLAGS.steps} --every={FLAGS.every}")
 
 
 if __name__ == "__main__":

@@ -34,17 +34,22 @@ def main(argv):
     common.positive("octaves", FLAGS.octaves)
     common.positive("steps", FLAGS.steps)
     common.positive("step_size", FLAGS.step_size)
+    common.finite("step_size", FLAGS.step_size)
     if FLAGS.octave_scale < 1.0:
         raise common.UserError(f"--octave_scale must be at least 1, got {FLAGS.octave_scale}")
+    common.finite("octave_scale", FLAGS.octave_scale, low=1)
     if FLAGS.jitter < 0:
         raise common.UserError(f"--jitter must be non-negative, got {FLAGS.jitter}")
     if FLAGS.channel is not None and FLAGS.channel < 0:
         raise common.UserError(f"--channel must be non-negative, got {FLAGS.channel}")
+    common.check_writable_output(FLAGS.output)
     image = load_image(FLAGS.image, max_side=FLAGS.max_side) if FLAGS.image else None
     from lucid_repro.optvis import objectives
+    from lucid_repro.assets import find_image
     from lucid_repro.recipes import deepdream
     if image is None:
-        image = load_image(deepdream.find_content("bridge.jpg"), max_side=FLAGS.max_side)
+        image = load_image(find_image("bridge.jpg", "content"), max_side=FLAGS.max_side)
+    check_memory(*image.shape[:2])
     model = common.load_model_from_flags()
     layer = model.check_layer(FLAGS.layer or deepdream.default_layer(model))
     if FLAGS.channel is not None:
@@ -58,6 +63,15 @@ def main(argv):
     save_image(FLAGS.output, out)
     print(f"wrote {FLAGS.output} ({objective.name}, {FLAGS.octaves} octaves x {FLAGS.steps} steps, "
           f"mean |change| {abs(out - image).mean() * 255:.1f} grey levels)")
+
+
+def check_memory(h, w):
+    """Refuse an image whose dream would not fit in memory, before the model loads."""
+    from lucid_repro import limits
+    est = common.memory_estimate()
+    est.add("network activations", limits.network_bytes(FLAGS.model, h, w))
+    est.add("image and octaves", limits.param_bytes(h, w) + limits.image_bytes(h, w, count=4))
+    est.check(f"--max_side={FLAGS.max_side} ({h}x{w} image)")
 
 
 if __name__ == "__main__":

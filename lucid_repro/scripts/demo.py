@@ -41,6 +41,7 @@ def main(argv):
     unknown = [s for s in FLAGS.sections if s not in dict(SECTIONS)]
     if unknown:
         raise common.UserError(f"unknown section(s) {', '.join(unknown)}; valid: {', '.join(n for n, _ in SECTIONS)}")
+    common.check_output_dir(FLAGS.output_dir)
     model = common.load_model_from_flags()
     os.makedirs(FLAGS.output_dir, exist_ok=True)
     written = []

@@ -32,35 +32,55 @@ FLAGS = flags.FLAGS
 def main(argv):
     import os
 
+    import functools
+
+    from lucid_repro.assets import available_images, load, resize_longer_side, resolve_image
     from lucid_repro.errors import UserError
     from lucid_repro.images import save_image
+    from lucid_repro.models import random_vgg
+    from lucid_repro.optvis.param import default_image_kind
+    from lucid_repro.outputs import write_json
     from lucid_repro.recipes import feature_inversion as fi
-    from lucid_repro.recipes import random_vgg
-    from lucid_repro.recipes.style_transfer import load_input, packaged_images, write_json
 
     for name in ("size", "steps", "lr", "stacked_k", "stacked_steps", "stacked_size"):
         common.positive(name, getattr(FLAGS, name))
     if FLAGS.tv_weight < 0:
         raise UserError(f"--tv_weight must be >= 0, got {FLAGS.tv_weight}")
-    kind = "styles" if FLAGS.image in packaged_images("styles") else "content"
-    image = fi.resize_longer_side(load_input(FLAGS.image, kind), FLAGS.size)
+    common.finite("tv_weight", FLAGS.tv_weight, low=0)
+    common.finite("lr", FLAGS.lr)
+    stem = os.path.splitext(FLAGS.output)[0]
+    common.check_writable_output(FLAGS.output, also=[stem + ".json"])
+    kind = "styles" if FLAGS.image in available_images("styles") else "content"
+    check_memory(common.fit_longer_side(common.image_size_of(resolve_image(FLAGS.image, kind)), FLAGS.size))
+    image = resize_longer_side(load(FLAGS.image, kind), FLAGS.size)
     layers = [l.strip() for l in (FLAGS.layer or "").split(",") if l.strip()]
     if not layers:
         raise UserError("--layer is empty")
-    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling,
-                                          stacked=FLAGS.stacked, stacked_k=FLAGS.stacked_k,
-                                          stacked_steps=FLAGS.stacked_steps, stacked_size=FLAGS.stacked_size,
-                                          reference=image, layers=layers, progress=FLAGS.progress)
+    stacked = functools.partial(fi.stacked_ranvgg19, image, layers, k=FLAGS.stacked_k, size=FLAGS.stacked_size,
+                                steps=FLAGS.stacked_steps, progress=FLAGS.progress) if FLAGS.stacked else None
+    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked)
     r = fi.invert(model, image, layers, steps=FLAGS.steps, param_kind=FLAGS.param, tv_weight=FLAGS.tv_weight,
                   lr=FLAGS.lr, seed=FLAGS.seed, progress=FLAGS.progress)
     record = {"model": model.name, "image": FLAGS.image, "size": list(image.shape[:2]), "layers": layers,
-              "steps": FLAGS.steps, "param": FLAGS.param or fi.default_param(model), "tv_weight": FLAGS.tv_weight,
+              "steps": FLAGS.steps, "param": FLAGS.param or default_image_kind(model), "tv_weight": FLAGS.tv_weight,
               "relative_loss": r.loss, "layer_losses": r.layer_losses, "seed": FLAGS.seed,
               "pooling": FLAGS.pooling, "stacked": report}
     stem = os.path.splitext(FLAGS.output)[0]
     written = [save_image(FLAGS.output, r.image), write_json(stem + ".json", record)]
     print(f"relative reconstruction loss at {','.join(layers)}: {r.loss:.4g}")
     print("wrote " + ", ".join(written))
+
+
+def check_memory(hw):
+    """Refuse sizes whose inversion would not fit in memory, before the image is resized."""
+    from lucid_repro import limits
+    (h, w), side = hw, FLAGS.stacked_size
+    est = common.memory_estimate()
+    est.add("network activations", max(limits.network_bytes(FLAGS.model, h, w),
+                                       limits.network_bytes(FLAGS.model, side, side, batch=2)
+                                       if FLAGS.stacked else 0))
+    est.add("image parameterization", limits.param_bytes(h, w) + limits.image_bytes(h, w, count=2))
+    est.check(f"--size={FLAGS.size}" + (f" --stacked_size={side}" if FLAGS.stacked else ""))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,9 @@ def main(argv):
 
     common.positive("size", FLAGS.size)
     common.positive("steps", FLAGS.steps)
-    common.positive("lr", FLAGS.lr)
+    common.finite("lr", FLAGS.lr, low=0, low_open=True)
+    common.check_writable_output(FLAGS.output)
+    check_memory()
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
     objectives.check_against(objective, model)
@@ -36,6 +38,16 @@ def main(argv):
                                    seed=FLAGS.seed, progress=FLAGS.progress)
     save_image(FLAGS.output, result.images[-1][0])
     print(f"wrote {FLAGS.output} (objective {FLAGS.objective}, final value {-result.losses[-1]:.4g})")
+
+
+def check_memory():
+    """Refuse a --size whose optimization would not fit in memory, before any allocation."""
+    from lucid_repro import limits
+    est = common.memory_estimate()
+    est.add("network activations", limits.network_bytes(FLAGS.model, FLAGS.size, FLAGS.size,
+                                                        transforms=not FLAGS.no_transforms))
+    est.add("image parameterization", limits.param_bytes(FLAGS.size, FLAGS.size))
+    est.check(f"--size={FLAGS.size}")
 
 
 if __name__ == "__main__":

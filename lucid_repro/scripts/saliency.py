@@ -37,11 +37,14 @@ def main(argv):
         raise common.UserError(f"--class must be non-negative, got {class_index}")
     if FLAGS.channel is not None and FLAGS.channel < 0:
         raise common.UserError(f"--channel must be non-negative, got {FLAGS.channel}")
+    overlay = FLAGS.overlay or os.path.splitext(FLAGS.output)[0] + "_overlay.png"
+    common.check_writable_output(FLAGS.output)
+    common.check_writable_output(overlay, flag="overlay")
     if FLAGS.image:
-        load_image(FLAGS.image, max_side=FLAGS.size)
+        check_memory(*load_image(FLAGS.image, max_side=FLAGS.size).shape[:2])
     from lucid_repro.recipes import saliency
-    from lucid_repro.recipes.deepdream import find_content
-    path = FLAGS.image or find_content("bridge.jpg")
+    from lucid_repro.assets import find_image
+    path = FLAGS.image or find_image("bridge.jpg", "content")
     model = common.load_model_from_flags()
     if class_index is not None:
         saliency.attribution.class_layer(model, FLAGS.logits_layer)
@@ -49,11 +52,20 @@ def main(argv):
     image = load_image(path, size=fixed) if fixed else load_image(path, max_side=FLAGS.size)
     result = saliency.compute(model, image, FLAGS.method, class_index=class_index, layer=FLAGS.layer,
                               channel=FLAGS.channel, logits_layer=FLAGS.logits_layer)
-    overlay = FLAGS.overlay or os.path.splitext(FLAGS.output)[0] + "_overlay.png"
     save_image(FLAGS.output, result.map)
     save_image(overlay, result.overlay)
     print(f"wrote {FLAGS.output} and {overlay} ({FLAGS.method} saliency of {result.objective}; "
           f"top-5% mass {saliency.top_mass(result.map):.2f})")
+
+
+def check_memory(h, w):
+    """Refuse an image whose saliency map would not fit in memory, before the model loads."""
+    from lucid_repro import limits
+    h, w = max(h, 224), max(w, 224)   # classifier heads resize to 224 x 224
+    est = common.memory_estimate()
+    est.add("network activations", limits.network_bytes(FLAGS.model, h, w))
+    est.add("image, map and overlay", limits.image_bytes(h, w, count=6))
+    est.check(f"--size={FLAGS.size} ({h}x{w} image)")
 
 
 def saliency_input_size(model, class_index):

@@ -49,26 +49,39 @@ def main(argv):
 
     import numpy as np
 
+    import functools
+
+    from lucid_repro.assets import load, resize_longer_side, resolve_image
     from lucid_repro.images import contact_sheet, save_image
-    from lucid_repro.recipes import random_vgg
+    from lucid_repro.models import random_vgg
+    from lucid_repro.outputs import write_json
     from lucid_repro.recipes import style_transfer as st
+    from lucid_repro.recipes.feature_inversion import stacked_ranvgg19
 
     for name in ("size", "steps", "lr", "style_scale", "stacked_k", "stacked_steps", "stacked_size"):
         common.positive(name, getattr(FLAGS, name))
-    content = st.load_input(FLAGS.content, "content", max_side=None)
-    content = st.resize_longer_side(content, FLAGS.size)
+    common.finite("lr", FLAGS.lr)
+    common.finite("style_scale", FLAGS.style_scale)
+    for name in ("content_weight", "style_weight", "tv_weight"):
+        common.finite(name, getattr(FLAGS, name), low=0, optional=True)
+    stem = os.path.splitext(FLAGS.output)[0]
+    common.check_writable_output(FLAGS.output, also=[stem + ".json"] + (
+        [f"{stem}_{kind}.png" for kind in st.PARAMS] if FLAGS.param == "both" else []))
+    check_memory(common.fit_longer_side(common.image_size_of(resolve_image(FLAGS.content, "content")),
+                                        FLAGS.size))
+    content = load(FLAGS.content, "content", max_side=None)
+    content = resize_longer_side(content, FLAGS.size)
     h, w = content.shape[:2]
-    style_image = st.fit_style(st.load_input(FLAGS.style, "styles"), h, w, FLAGS.style_scale)
+    style_image = st.fit_style(load(FLAGS.style, "styles"), h, w, FLAGS.style_scale)
     overrides = dict(style_layers=FLAGS.style_layers, content_layers=FLAGS.content_layers,
                      content_weight=FLAGS.content_weight, style_weight=FLAGS.style_weight,
                      tv_weight=FLAGS.tv_weight, style_loss=FLAGS.loss, content_loss=FLAGS.content_loss,
                      weighting=FLAGS.weighting, batch=FLAGS.batch_mode)
     layers = [l for v in (FLAGS.style_layers, FLAGS.content_layers) if v for l in v.split(",")] or \
         list(st.PRESETS["ranvgg19"].style_layers + st.PRESETS["ranvgg19"].content_layers)
-    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling,
-                                          stacked=FLAGS.stacked, stacked_k=FLAGS.stacked_k,
-                                          stacked_steps=FLAGS.stacked_steps, stacked_size=FLAGS.stacked_size,
-                                          reference=content, layers=layers, progress=FLAGS.progress)
+    stacked = functools.partial(stacked_ranvgg19, content, layers, k=FLAGS.stacked_k, size=FLAGS.stacked_size,
+                                steps=FLAGS.stacked_steps, progress=FLAGS.progress) if FLAGS.stacked else None
+    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked)
     preset = st.preset_for(model, **overrides)
     kinds = st.PARAMS if FLAGS.param == "both" else (FLAGS.param or preset.param,)
     results = st.compare_params(model, content, style_image, preset, params=kinds, steps=FLAGS.steps,
@@ -81,16 +94,33 @@ def main(argv):
     if FLAGS.param == "both":
         for kind, r in results.items():
             written.append(save_image(f"{stem}_{kind}.png", r.image))
-        style_view = st.resize_longer_side(style_image, max(h, w))[:h, :w]
+        style_view = resize_longer_side(style_image, max(h, w))[:h, :w]
         style_view = np.pad(style_view, ((0, h - style_view.shape[0]), (0, w - style_view.shape[1]), (0, 0)),
                             constant_values=1.0)
         written.append(save_image(FLAGS.output, contact_sheet(
             [[content, style_view] + [r.image for r in results.values()]])))
     else:
         written.append(save_image(FLAGS.output, results[kinds[0]].image))
-    written.append(st.write_json(stem + ".json", record))
+    written.append(write_json(stem + ".json", record))
     print(st.format_summary(record))
     print("wrote " + ", ".join(written))
+
+
+def check_memory(hw):
+    """Refuse sizes whose transfer would not fit in memory, before any image is resized."""
+    from lucid_repro import limits
+    (h, w), side = hw, FLAGS.stacked_size
+    style_side = max(h, w) * FLAGS.style_scale   # fit_style: the style's longer side
+    style_pixels = max(style_side * style_side, h * w)
+    est = common.memory_estimate()
+    est.add("network activations", max(limits.network_bytes(FLAGS.model, h, w, batch=3, transforms=True),
+                                       limits.network_bytes(FLAGS.model, side, side, batch=2)
+                                       if FLAGS.stacked else 0))
+    est.add("style image", limits.network_bytes(FLAGS.model, 1, style_pixels, backward=False)
+            + limits.image_bytes(1, style_pixels, count=3))
+    est.add("image parameterization", limits.param_bytes(h, w) + limits.image_bytes(h, w, count=6))
+    est.check(f"--size={FLAGS.size}" + (f" --style_scale={FLAGS.style_scale:g}" if FLAGS.style_scale != 1 else "")
+              + (f" --stacked_size={side}" if FLAGS.stacked else ""))
 
 
 if __name__ == "__main__":

@@ -40,22 +40,26 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     from lucid_repro.errors import UserError
-    from lucid_repro.gl import load_mesh
-    from lucid_repro.recipes import style_transfer_3d, turntable
+    from lucid_repro.assets import load_square
+    from lucid_repro.gl import load_mesh, turntable
+    from lucid_repro.recipes import style_transfer_3d
 
     for name in ("texture_size", "view_size", "steps", "lr"):
         common.positive(name, getattr(FLAGS, name))
     if FLAGS.naive_size is not None:
         common.positive("naive_size", FLAGS.naive_size)
-    if not 0.0 <= FLAGS.style_decay < 1.0:
-        raise UserError(f"--style_decay must be in [0, 1), got {FLAGS.style_decay}")
+    common.finite("lr", FLAGS.lr)
+    common.finite("style_decay", FLAGS.style_decay, low=0, high=1, high_open=True)
+    common.finite("content_weight", FLAGS.content_weight, low=0, optional=True)
     if FLAGS.spread_views < 0:
         raise UserError(f"--spread_views must be >= 0, got {FLAGS.spread_views}")
     turntable.check_frames(FLAGS.frames)
+    common.check_output_dir(FLAGS.output_dir)
+    check_memory(batch=3)
     # bad inputs fail before the model loads
     mesh = load_mesh(FLAGS.mesh, normalize=True)   # Lucid: meshutil.normalize_mesh
     style_transfer_3d.content_texture_of(mesh, 8)
-    style_transfer_3d.load_style(FLAGS.style, FLAGS.view_size)
+    load_square(FLAGS.style, FLAGS.view_size)
     model = common.load_model_from_flags()
     cfg = style_transfer_3d.style_config(model, FLAGS.style_layers, FLAGS.content_layer,
                                          FLAGS.content_weight)
@@ -67,6 +71,24 @@ def main(argv):
                                   spread_views=FLAGS.spread_views, progress=FLAGS.progress)
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")
+
+
+def check_memory(batch):
+    """Refuse --texture_size / --view_size / --frames / --naive_size that would not fit in
+    memory, before the mesh, the renderer or the model are loaded."""
+    from lucid_repro import limits
+    t, v = FLAGS.texture_size, FLAGS.view_size
+    flat = FLAGS.naive_size or min(t, v)
+    est = common.memory_estimate()
+    est.add("network activations", max(limits.network_bytes(FLAGS.model, v, v, batch=batch),
+                                       limits.network_bytes(FLAGS.model, flat, flat, batch=batch,
+                                                            transforms=True) if FLAGS.naive else 0))
+    est.add("texture parameterization", limits.param_bytes(t, t) + limits.image_bytes(t, t, count=3)
+            + (limits.param_bytes(flat, flat) if FLAGS.naive else 0))
+    est.add("OpenGL views", limits.GL_SERVER_BYTES + limits.gl_bytes(v))
+    est.add("turntable frames", limits.image_bytes(v, v, count=2 * FLAGS.frames))
+    est.check(f"--texture_size={t} --view_size={v} --frames={FLAGS.frames}"
+              + (f" --naive_size={FLAGS.naive_size}" if FLAGS.naive and FLAGS.naive_size else ""))
 
 
 if __name__ == "__main__":

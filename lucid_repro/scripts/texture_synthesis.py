@@ -40,11 +40,16 @@ FLAGS = flags.FLAGS
 def main(argv):
     import os
 
+    import functools
+
+    from lucid_repro.assets import load
     from lucid_repro.errors import UserError
     from lucid_repro.images import contact_sheet, save_image
-    from lucid_repro.recipes import random_vgg
+    from lucid_repro.models import random_vgg
+    from lucid_repro.optvis.param import default_image_kind
+    from lucid_repro.outputs import write_json
     from lucid_repro.recipes import texture_synthesis as ts
-    from lucid_repro.recipes.style_transfer import load_input, write_json
+    from lucid_repro.recipes.feature_inversion import stacked_ranvgg19
 
     for name in ("size", "steps", "lr", "stacked_k", "stacked_steps", "stacked_size"):
         common.positive(name, getattr(FLAGS, name))
@@ -53,15 +58,18 @@ def main(argv):
         raise UserError("--style is empty")
     if len(names) > 1 and not FLAGS.figure:
         raise UserError("several --style images need --figure")
-    textures = {os.path.splitext(os.path.basename(n))[0]: load_input(n, "styles") for n in names}
+    common.finite("lr", FLAGS.lr)
+    stem = os.path.splitext(FLAGS.output)[0]
+    common.check_writable_output(FLAGS.output, also=[stem + ".json"])
+    check_memory(len(names))
+    textures = {os.path.splitext(os.path.basename(n))[0]: load(n, "styles") for n in names}
     first = next(iter(textures.values()))
     layers = FLAGS.layers.split(",") if FLAGS.layers else list(ts.GATYS_LAYERS)
-    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling,
-                                          stacked=FLAGS.stacked, stacked_k=FLAGS.stacked_k,
-                                          stacked_steps=FLAGS.stacked_steps, stacked_size=FLAGS.stacked_size,
-                                          reference=first, layers=layers, progress=FLAGS.progress)
+    stacked = functools.partial(stacked_ranvgg19, first, layers, k=FLAGS.stacked_k, size=FLAGS.stacked_size,
+                                steps=FLAGS.stacked_steps, progress=FLAGS.progress) if FLAGS.stacked else None
+    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked)
     layers = ts.parse_layers(model, FLAGS.layers)
-    options = dict(size=FLAGS.size, steps=FLAGS.steps, param_kind=FLAGS.param or ts.default_param(model), seed=FLAGS.seed,
+    options = dict(size=FLAGS.size, steps=FLAGS.steps, param_kind=FLAGS.param or default_image_kind(model), seed=FLAGS.seed,
                    progress=FLAGS.progress, loss=FLAGS.loss, weighting=FLAGS.weighting,
                    use_transforms=FLAGS.transforms, lr=FLAGS.lr)
     stem = os.path.splitext(FLAGS.output)[0]
@@ -83,6 +91,21 @@ def main(argv):
     record.update(seed=FLAGS.seed, pooling=FLAGS.pooling, stacked=report)
     written = [save_image(FLAGS.output, image), write_json(stem + ".json", record)]
     print("wrote " + ", ".join(written))
+
+
+def check_memory(n_styles):
+    """Refuse sizes whose synthesis would not fit in memory, before any image is resized."""
+    from lucid_repro import limits
+    size, side = FLAGS.size, FLAGS.stacked_size
+    n_layers = len(FLAGS.layers.split(",")) if FLAGS.layers else 5
+    est = common.memory_estimate()
+    est.add("network activations", max(limits.network_bytes(FLAGS.model, size, size, transforms=FLAGS.transforms),
+                                       limits.network_bytes(FLAGS.model, side, side, batch=2)
+                                       if FLAGS.stacked else 0))
+    est.add("image parameterization", limits.param_bytes(size, size))
+    est.add("result images", limits.image_bytes(size, size, count=2 * (n_layers + 1) * n_styles
+                                                if FLAGS.figure else 2))
+    est.check(f"--size={size}" + (f" --stacked_size={side}" if FLAGS.stacked else ""))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,11 @@ def main(argv):
     common.positive("steps", FLAGS.steps)
     common.positive("lr", FLAGS.lr)
     common.positive("sd", FLAGS.sd)
+    common.finite("lr", FLAGS.lr)
+    common.finite("sd", FLAGS.sd)
+    if FLAGS.output:
+        common.check_writable_output(FLAGS.output, also=[os.path.splitext(FLAGS.output)[0] + ".json"])
+    check_memory()
     from lucid_repro.images import atomic_path, contact_sheet, save_image  # heavy imports after the checks
     from lucid_repro.recipes import toy_basin
     results = toy_basin.compare(trials=FLAGS.trials, steps=FLAGS.steps, lr=FLAGS.lr, sd=FLAGS.sd,
@@ -45,6 +50,17 @@ def main(argv):
             with open(tmp, "w") as f:
                 json.dump(summary, f, indent=2)
         print(f"wrote {FLAGS.output}")
+
+
+TRIAL_BYTES = 256   # per trial: (x, y), the shared variables, gradients, SGD temporaries, numpy copies
+
+
+def check_memory():
+    """Refuse a --trials count that would not fit in memory, before any allocation."""
+    from lucid_repro import limits
+    est = limits.MemoryEstimate()
+    est.add("trials", TRIAL_BYTES * FLAGS.trials)
+    est.check(f"--trials={FLAGS.trials}")
 
 
 if __name__ == "__main__":

@@ -23,13 +23,20 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
+    import os
+
     from lucid_repro.errors import UserError
 
     for name in ("size", "crop", "steps", "lr"):
         common.positive(name, getattr(FLAGS, name))
+    common.finite("lr", FLAGS.lr)
+    stem = os.path.splitext(FLAGS.output)[0]
+    common.check_writable_output(FLAGS.output, also=[f"{stem}_{kind}.png" for kind in (
+        "checkerboard", "black", "white", "alpha", "preview")] + [stem + ".json"])
     if FLAGS.crop > round(FLAGS.size * 0.6):
         raise UserError(f"--crop {FLAGS.crop} is larger than the smallest random rescale of the image "
                         f"({round(FLAGS.size * 0.6)} = 0.6 x --size)")
+    check_memory()
     from lucid_repro.optvis import objectives  # TensorFlow: after the cheap checks
     from lucid_repro.recipes import transparency
     objective = objectives.as_objective(FLAGS.objective)
@@ -41,6 +48,17 @@ def main(argv):
     print(f"{FLAGS.objective}: mean alpha {metrics['mean_alpha']:.3f}, correlation of alpha with "
           f"attribution {metrics['alpha_attribution_corr']:.3f}")
     print("wrote " + ", ".join(paths))
+
+
+def check_memory():
+    """Refuse --size / --crop that would not fit in memory, before any allocation."""
+    from lucid_repro import limits
+    size, crop = FLAGS.size, FLAGS.crop
+    est = common.memory_estimate()
+    est.add("network activations", limits.network_bytes(FLAGS.model, crop, crop, transforms=True))
+    est.add("RGBA parameterization", limits.param_bytes(size, size, channels=4)
+            + limits.image_bytes(size, size, count=12))
+    est.check(f"--size={size} --crop={crop}")
 
 
 if __name__ == "__main__":

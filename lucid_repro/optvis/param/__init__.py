@@ -3,9 +3,12 @@ owning its `tf.Variable`s, called with the step's inputs to produce an image."""
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
-from lucid_repro.optvis.param.base import Param, as_param
+from lucid_repro.optvis.param.base import Param, random_state, seeded
+from lucid_repro.optvis.param.box import box_pixel_image
 from lucid_repro.optvis.param.color import decorrelate_colors, to_valid_rgb
-from lucid_repro.optvis.param.spatial import fft_image, lowres_tensor, pixel_image
+from lucid_repro.optvis.param.spatial import fft_image, pixel_image
+
+IMAGE_KINDS = ("fft", "pixel")
 
 
 def image(w, h=None, batch=1, sd=None, decorrelate=True, fft=True, alpha=False, sigmoid=True,
@@ -29,8 +32,25 @@ def image(w, h=None, batch=1, sd=None, decorrelate=True, fft=True, alpha=False, 
     return Param(rgb, raw.trainable_variables, name="image")
 
 
-__all__ = ["Param", "as_param", "image", "pixel_image", "fft_image", "lowres_tensor",
-           "to_valid_rgb", "decorrelate_colors"]
+def image_of_kind(kind, w, h=None, batch=1, decorrelate=None, seed=None):
+    """`image` by the recipes' --param: "fft" -> Fourier + decorrelated colours (the
+    article's), "pixel" -> plain RGB pixels. decorrelate=None: decorrelated iff fft."""
+    if kind not in IMAGE_KINDS:
+        raise UserError(f"--param must be one of {', '.join(IMAGE_KINDS)}, got {kind!r}")
+    fft = kind == "fft"
+    return image(w, h, batch=batch, fft=fft, decorrelate=fft if decorrelate is None else decorrelate,
+                 seed=seed)
+
+
+def default_image_kind(model):
+    """Pixels on the VGGs (Gatys, Mahendran & Vedaldi and He et al. optimize pixels; the
+    Fourier parameterization shows checkerboard artefacts there at our step budgets,
+    see BUILD_NOTES), the article's fft + decorrelated colours on other models."""
+    return "pixel" if model.name.startswith(("vgg19", "ranvgg19")) else "fft"
+
+
+__all__ = ["Param", "random_state", "seeded", "image", "image_of_kind", "default_image_kind", "IMAGE_KINDS",
+           "pixel_image", "fft_image", "box_pixel_image", "to_valid_rgb", "decorrelate_colors"]
 
 # aligned interpolation and CPPN parameterizations (issue 5)
 from lucid_repro.optvis.param.shared import aligned_image, lowres_tensor_nd, resize_bilinear_nd  # noqa: E402,F401

@@ -20,10 +20,11 @@ import tensorflow as tf
 
 from lucid_repro.errors import UserError
 from lucid_repro.images import atomic_path
-from lucid_repro.optvis.param.base import Param
+from lucid_repro.optvis.param.base import Param, random_state
 
 # TF1's variance_scaling truncated normal: stddev corrected for the truncation at 2 sd.
 _TRUNCATION_CORRECTION = 0.87962566103423978
+MAX_WEIGHT_FILE_BYTES = 100_000_000   # a CPPN of 64 layers x 512 channels is 67 MB
 
 
 def composite_activation(x):
@@ -84,7 +85,7 @@ class CPPN(Param):
         self.normalize = bool(normalize)
         act_fn, growth = ACTIVATIONS[activation]
         self._act = act_fn
-        rng = np.random if seed is None else np.random.RandomState(seed)
+        rng = random_state(seed)
         kernels, biases, offsets = [], [], []
         n_in = 2
         for i in range(num_layers):
@@ -165,10 +166,18 @@ def load_weights(path):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise UserError(f"CPPN weight file not found: {path}")
+    try:   # the arrays' unpacked sizes, from the zip directory, before anything is decompressed
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError):
+        unpacked = 0   # not a zip: np.load below reports it
+    if unpacked > MAX_WEIGHT_FILE_BYTES:
+        raise UserError(f"{path} unpacks to {unpacked / 1e6:.0f} MB, far more than CPPN weights "
+                        f"(< {MAX_WEIGHT_FILE_BYTES / 1e6:.0f} MB); not a file written by this program")
     try:
         with np.load(path, allow_pickle=False) as data:
             weights = {k: data[k] for k in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, MemoryError) as e:
         message = f"cannot read CPPN weights {path}: {e.__class__.__name__}: {e}"
         raise UserError(message.splitlines()[0]) from None
     if "w_0" not in weights or "w_out" not in weights:

@@ -14,15 +14,14 @@ same layout ("basin of attraction"): visual landmarks stay in place.
 
 Lucid builds this with `lowres_tensor`, which resizes *every* axis (batch
 included) with TF1's `resize_bilinear` (align_corners=False,
-half_pixel_centers=False). `lowres_tensor_nd` reproduces that exactly; the
-core `param.lowres_tensor` (half-pixel resize, batch broadcast only) cannot
-interpolate along the batch axis.
+half_pixel_centers=False). `lowres_tensor_nd` reproduces that exactly (a
+half-pixel `tf.image.resize` could not interpolate along the batch axis).
 """
 import numpy as np
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
-from lucid_repro.optvis.param.base import Param
+from lucid_repro.optvis.param.base import Param, random_state
 from lucid_repro.optvis.param.color import to_valid_rgb
 from lucid_repro.optvis.param.spatial import fft_image
 
@@ -76,7 +75,7 @@ def lowres_tensor_nd(shape, underlying_shape, sd=0.01, seed=None):
     """A tensor of `shape` bilinearly interpolated, along every axis (batch included),
     from a variable of `underlying_shape` (Lucid's `lowres_tensor`, offset=None)."""
     shape, underlying_shape = _check(shape, "shape"), _check(underlying_shape, "underlying shape")
-    rng = np.random if seed is None else np.random.RandomState(seed)
+    rng = random_state(seed)
     var = tf.Variable((sd * rng.randn(*underlying_shape)).astype(np.float32), name="lowres")
     return Param(lambda **_: resize_bilinear_nd(var, shape), [var], name="lowres_tensor_nd")
 

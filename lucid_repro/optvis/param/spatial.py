@@ -3,7 +3,7 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
-from lucid_repro.optvis.param.base import Param
+from lucid_repro.optvis.param.base import Param, random_state
 
 
 def _check_shape(shape):
@@ -14,8 +14,8 @@ def _check_shape(shape):
 
 
 def _rng(seed):
-    """A seeded generator, or numpy's global one (seeded by the render loop)."""
-    return np.random if seed is None else np.random.RandomState(seed)
+    """The generator for the initial values: `param.base.random_state(seed)`."""
+    return random_state(seed)
 
 
 def pixel_image(shape, sd=0.01, init=None, seed=None):
@@ -55,21 +55,3 @@ def fft_image(shape, sd=0.01, decay_power=1.0, seed=None):
         return img / 4.0
 
     return Param(image, [spectrum], name="fft_image")
-
-
-def lowres_tensor(shape, underlying_shape, sd=0.01, seed=None):
-    """A tensor of `shape` bilinearly upsampled from a variable of `underlying_shape`
-    (both [batch, h, w, ch]); Lucid's `lowres_tensor` for image tensors."""
-    shape, underlying_shape = _check_shape(shape), _check_shape(underlying_shape)
-    init = _rng(seed).normal(0.0, sd, size=underlying_shape).astype(np.float32)
-    var = tf.Variable(init, name="lowres")
-
-    def tensor(**_):
-        t = tf.image.resize(var, shape[1:3], method="bilinear")
-        if underlying_shape[0] != shape[0]:
-            t = tf.broadcast_to(t, shape)
-        if underlying_shape[3] != shape[3]:
-            t = tf.broadcast_to(t, shape)
-        return t
-
-    return Param(tensor, [var], name="lowres_tensor")

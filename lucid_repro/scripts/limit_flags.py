@@ -1,0 +1,39 @@
+"""The input budgets as flags of every script (imported once, by scripts/common.py).
+
+--max_image_pixels, --max_mesh_faces and --max_memory_gb default to their environment
+variables or built-in defaults (see `lucid_repro.limits`). The values are checked (finite,
+positive) and handed to `lucid_repro.limits.configure` by flag validators, i.e. while
+absl parses the command line, so every script gets them without calling anything; a bad
+value is a one-line flag error (exit status 2).
+"""
+import math
+
+from absl import flags
+
+from lucid_repro import limits
+
+flags.DEFINE_float("max_image_pixels", None,
+                   f"largest input image in pixels, checked from the header before decoding "
+                   f"(default: ${limits.ENV_IMAGE_PIXELS} or {limits.DEFAULT_MAX_IMAGE_PIXELS:.0e})")
+flags.DEFINE_integer("max_mesh_faces", None,
+                     f"largest input mesh in triangles (vertices: 3x that) "
+                     f"(default: ${limits.ENV_MESH_FACES} or {limits.DEFAULT_MAX_MESH_FACES:.0e})")
+flags.DEFINE_float("max_memory_gb", None,
+                   f"memory budget in GB that the sizes asked for are checked against before "
+                   f"anything large is allocated (default: ${limits.ENV_MEMORY_GB} or the "
+                   f"available memory)")
+
+
+def _validator(key):
+    def validate(value):
+        if value is None:
+            return True
+        if not math.isfinite(value) or value <= 0:
+            raise flags.ValidationError(f"must be a finite positive number, got {value}")
+        limits.configure(**{key: value})
+        return True
+    return validate
+
+
+for _name in ("max_image_pixels", "max_mesh_faces", "max_memory_gb"):
+    flags.register_validator(_name, _validator(_name))
