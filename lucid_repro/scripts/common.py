@@ -225,3 +225,21 @@ def memory_estimate():
     """A `lucid_repro.limits.MemoryEstimate` for the --model of this script."""
     from lucid_repro import limits
     return limits.MemoryEstimate(FLAGS.model if "model" in FLAGS else None)
+
+
+def check_3d_memory(batch):
+    """(3D scripts) Refuse --texture_size / --view_size / --frames / --naive_size that would not fit in
+    memory, before the mesh, the renderer or the model are loaded."""
+    from lucid_repro import limits
+    t, v = FLAGS.texture_size, FLAGS.view_size
+    flat = FLAGS.naive_size or min(t, v)
+    est = memory_estimate()
+    est.add("network activations", max(limits.network_bytes(FLAGS.model, v, v, batch=batch),
+                                       limits.network_bytes(FLAGS.model, flat, flat, batch=batch,
+                                                            transforms=True) if FLAGS.naive else 0))
+    est.add("texture parameterization", limits.param_bytes(t, t) + limits.image_bytes(t, t, count=3)
+            + (limits.param_bytes(flat, flat) if FLAGS.naive else 0))
+    est.add("OpenGL views", limits.GL_SERVER_BYTES + limits.gl_bytes(v))
+    est.add("turntable frames", limits.image_bytes(v, v, count=2 * FLAGS.frames))
+    est.check(f"--texture_size={t} --view_size={v} --frames={FLAGS.frames}"
+              + (f" --naive_size={FLAGS.naive_size}" if FLAGS.naive and FLAGS.naive_size else ""))

@@ -55,7 +55,7 @@ def main(argv):
         raise UserError(f"--spread_views must be >= 0, got {FLAGS.spread_views}")
     turntable.check_frames(FLAGS.frames)
     common.check_output_dir(FLAGS.output_dir)
-    check_memory(batch=3)
+    common.check_3d_memory(batch=3)
     # bad inputs fail before the model loads
     mesh = load_mesh(FLAGS.mesh, normalize=True)   # Lucid: meshutil.normalize_mesh
     style_transfer_3d.content_texture_of(mesh, 8)
@@ -71,24 +71,6 @@ def main(argv):
                                   spread_views=FLAGS.spread_views, progress=FLAGS.progress)
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")
-
-
-def check_memory(batch):
-    """Refuse --texture_size / --view_size / --frames / --naive_size that would not fit in
-    memory, before the mesh, the renderer or the model are loaded."""
-    from lucid_repro import limits
-    t, v = FLAGS.texture_size, FLAGS.view_size
-    flat = FLAGS.naive_size or min(t, v)
-    est = common.memory_estimate()
-    est.add("network activations", max(limits.network_bytes(FLAGS.model, v, v, batch=batch),
-                                       limits.network_bytes(FLAGS.model, flat, flat, batch=batch,
-                                                            transforms=True) if FLAGS.naive else 0))
-    est.add("texture parameterization", limits.param_bytes(t, t) + limits.image_bytes(t, t, count=3)
-            + (limits.param_bytes(flat, flat) if FLAGS.naive else 0))
-    est.add("OpenGL views", limits.GL_SERVER_BYTES + limits.gl_bytes(v))
-    est.add("turntable frames", limits.image_bytes(v, v, count=2 * FLAGS.frames))
-    est.check(f"--texture_size={t} --view_size={v} --frames={FLAGS.frames}"
-              + (f" --naive_size={FLAGS.naive_size}" if FLAGS.naive and FLAGS.naive_size else ""))
 
 
 if __name__ == "__main__":
