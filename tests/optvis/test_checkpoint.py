@@ -13,7 +13,7 @@ from lucid_repro.errors import Interrupted, NumericalError, UserError
 from lucid_repro.optvis import checkpoint, param, render, style
 from lucid_repro.optvis import objectives as obj
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def _interrupt_at(k, signum=signal.SIGINT):

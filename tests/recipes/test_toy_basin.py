@@ -10,7 +10,7 @@ from lucid_repro.errors import UserError
 from lucid_repro.optvis import render
 from lucid_repro.recipes import toy_basin
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def test_double_well_and_params():

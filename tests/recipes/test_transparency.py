@@ -15,7 +15,7 @@ from lucid_repro.optvis import objectives as obj
 from lucid_repro.recipes import transparency
 from regression import check_regression, regression
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def test_random_background_is_smooth_fresh_and_valid():

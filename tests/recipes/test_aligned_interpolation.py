@@ -13,7 +13,7 @@ from lucid_repro.optvis import param
 from lucid_repro.recipes import aligned_interpolation as ai
 from regression import check_regression, regression
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def test_resize_bilinear_nd_is_tf1_legacy():

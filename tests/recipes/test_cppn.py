@@ -14,7 +14,7 @@ from lucid_repro.optvis.param.cppn import interpolate_weights, load_weights
 from lucid_repro.recipes import cppn
 from regression import check_regression, regression
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def test_lucid_architecture():
