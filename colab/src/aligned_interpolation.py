@@ -68,7 +68,8 @@ for shared in (False, True):
 show(contact_sheet(rows))
 
 # %% [markdown]
-# The strips can be saved as a GIF/MP4 with `ai.save_outputs(frames, "strip.png")`, or from
+# The strips can be saved as a GIF/MP4 with `save_outputs(frames, "strip.png")` from
+# `lucid_repro.outputs.aligned_interpolation`, or from
 # the command line:
 #
 #     python -m lucid_repro.scripts.aligned_interpolation --from=conv4_2:17 --to=conv4_2:42 \

@@ -1,5 +1,7 @@
-"""Files the scripts and the recipes' demos write besides images (lucid_repro.images
-writes those): JSON records of settings and results."""
+"""What the scripts and `make demo` write: `write_json` here (JSON records of settings
+and results; lucid_repro.images writes the images), and one module per article section
+(`lucid_repro.outputs.feature_vis`, ...) holding that section's demo() and file writers.
+The recipes in `lucid_repro.recipes` only compute; they never import this package."""
 import json
 import os
 

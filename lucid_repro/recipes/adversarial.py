@@ -19,12 +19,10 @@ the steps taken, and the final score (logit, margin, predicted class) or feature
 (relative to where the photo started).
 """
 import dataclasses
-import os
 
 import numpy as np
 import tensorflow as tf
 
-from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import attribution, objectives, render
 from lucid_repro.optvis.gradients import sign
@@ -188,20 +186,3 @@ def perturbation_image(adv, source, epsilon=None):
 
 
 DEMO_SOURCE, DEMO_GUIDE = "bridge.jpg", "zurich.jpg"
-
-
-def demo(model, output_dir, quick=False, progress=True):
-    """Feature adversary on the offline model: source, guide, adversary, perturbation
-    (x10 contrast), and how the source/guide/adversary features compare."""
-    from lucid_repro.images import contact_sheet, load_image, save_image
-    size = (48, 72) if quick else (128, 192)
-    steps = 3 if quick else FEATURE_STEPS
-    source = load_image(assets.find_image(DEMO_SOURCE, "content"), size=size)
-    guide = load_image(assets.find_image(DEMO_GUIDE, "content"), size=size)
-    result = feature_adversary(model, source, guide, steps=steps, progress=progress)
-    print(f"[adversarial] feature adversary {DEMO_SOURCE} -> {DEMO_GUIDE}: {result.summary()}")
-    written = [save_image(os.path.join(output_dir, "adversarial_feature.png"), result.image)]
-    sheet = os.path.join(output_dir, "adversarial_grid.png")
-    save_image(sheet, contact_sheet([[source, guide, result.image,
-                                      perturbation_image(result.image, source, FEATURE_EPSILON)]]))
-    return [sheet] + written

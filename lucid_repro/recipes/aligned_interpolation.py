@@ -10,10 +10,9 @@ of Lucid's notebook (squared activation differences between frames i and i + d,
 d = 1..4, weighted 1 / 5^d), landmarks stay in place from frame to frame.
 
 Everything runs through `render.render`; this module only chooses the objective,
-the parameterization and the reporting.
+the parameterization and the metrics (`lucid_repro.outputs.aligned_interpolation`
+writes the strips, GIFs, MP4s and JSON).
 """
-import json
-import os
 import re
 
 import numpy as np
@@ -142,47 +141,3 @@ def strip(frames, pad=2):
     """Frames side by side on white."""
     from lucid_repro.images import contact_sheet
     return contact_sheet([list(frames)], pad=pad)
-
-
-def save_outputs(frames, output, metrics=None, fps=4):
-    """Write the strip PNG at `output`, and `<stem>.gif`, `<stem>.mp4` (ping-pong
-    loop), `<stem>.json` (metrics) next to it. Returns the paths."""
-    from lucid_repro.images import atomic_path, save_gif, save_image, save_mp4
-    stem = os.path.splitext(output)[0]
-    loop = list(frames) + list(frames[-2:0:-1])
-    paths = [save_image(output, strip(frames)), save_gif(stem + ".gif", loop, fps=fps)]
-    paths.append(save_mp4(stem + ".mp4", [_upscale(f) for f in loop], fps=fps))
-    if metrics is not None:
-        with atomic_path(stem + ".json") as tmp:
-            with open(tmp, "w") as f:
-                json.dump(metrics, f, indent=2)
-        paths.append(stem + ".json")
-    return paths
-
-
-def _upscale(frame):
-    """Upscale small frames x2 (nearest) so the MP4 is not tiny."""
-    frame = np.asarray(frame)
-    return np.repeat(np.repeat(frame, 2, 0), 2, 1) if frame.shape[0] < 128 else frame
-
-
-def demo(model, output_dir, quick=False, progress=True):
-    """Independent vs shared (+ alignment) interpolation conv4_2:17 -> conv4_2:42 on
-    VGG19: strips, GIFs, MP4s, a two-row comparison sheet and the adjacent-frame
-    similarity of each."""
-    from lucid_repro.images import contact_sheet, save_image
-    size, steps, frames = (32, 4, 3) if quick else (64, 128, DEMO["frames"])
-    os.makedirs(output_dir, exist_ok=True)
-    rows, paths, summary = [], [], {}
-    for shared in (False, True):
-        name = "shared" if shared else "independent"
-        _, out, metrics = interpolate(model, DEMO["a"], DEMO["b"], frames=frames, size=size, steps=steps,
-                                      shared=shared, seed=0, progress=progress)
-        paths += save_outputs(out, os.path.join(output_dir, f"aligned_interpolation_{name}.png"), metrics)
-        rows.append(list(out))
-        summary[name] = metrics
-        print(f"aligned interpolation [{name}]: adjacent-frame SSIM {metrics['ssim']:.3f}, "
-              f"pixel correlation {metrics['corr']:.3f}")
-    sheet = os.path.join(output_dir, "aligned_interpolation.png")
-    paths.insert(0, save_image(sheet, contact_sheet(rows)))
-    return paths

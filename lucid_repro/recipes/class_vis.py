@@ -145,27 +145,3 @@ def classifier_for_demo(model):
 
 # A few inception5h classes (index into its 1008-way softmax; index 0 is a dummy class).
 DEMO_CLASSES = (1, 100, 300)
-
-
-def demo(model, output_dir, quick=False, progress=True):
-    """Rows: classes; columns: yosinski (pixels + blur/jitter/L2), fft (Lucid). Skipped,
-    with the reason printed, when no classifier weights are present."""
-    from lucid_repro.images import contact_sheet, save_image
-    classifier, reason = classifier_for_demo(model)
-    if classifier is None:
-        print(f"[class_vis] skipped: {reason}")
-        return []
-    size = 224
-    steps = {"yosinski": 4 if quick else STEPS, "fft": 4 if quick else 256}
-    rows, written = [], []
-    for n in DEMO_CLASSES[:1] if quick else DEMO_CLASSES:
-        row = []
-        for method in METHODS:
-            img = class_visualization(classifier, n, method, size=size, steps=steps[method],
-                                      progress=progress).images[-1][0]
-            written.append(save_image(os.path.join(output_dir, f"class_vis_{n}_{method}.png"), img))
-            row.append(img)
-        rows.append(row)
-    sheet = os.path.join(output_dir, "class_vis_grid.png")
-    save_image(sheet, contact_sheet(rows))
-    return [sheet] + written

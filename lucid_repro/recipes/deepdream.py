@@ -19,12 +19,9 @@ Numbers from dream.ipynb: 4 octaves, scale 1.4, 10 steps per octave, step 1.5 on
 0..255 pixel scale (1.5/255 here), jitter 32. GoogLeNet's `inception_4c/output` is
 InceptionV1's `mixed4c` (Lucid names); on the offline VGG19 the demo dreams `relu4_2`.
 """
-import os
-
 import numpy as np
 import tensorflow as tf
 
-from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import objectives, render
 from lucid_repro.optvis.gradients import l1_normalize
@@ -112,28 +109,6 @@ def dream(model, image, layer=None, objective=None, octaves=OCTAVES, octave_scal
     if return_octaves:
         return results[-1], results, runs
     return results[-1]
-
-
-def demo(model, output_dir, quick=False, progress=True):
-    """Dream the bridge photo at two depths (eyes at relu4_2, animals at relu5_2 on VGG19).
-    Returns the written paths (the contact sheet first)."""
-    from lucid_repro.images import contact_sheet, load_image, save_image
-    max_side = 48 if quick else 256
-    octaves, steps = (2, 2) if quick else (OCTAVES, STEPS_PER_OCTAVE)
-    photo = load_image(assets.find_image(DEMO_IMAGE, "content"), max_side=max_side)
-    layers = demo_layers(model)[:1] if quick else demo_layers(model)
-    written, row = [], [photo]
-    for layer in layers:
-        out = dream(model, photo, layer, octaves=octaves, steps=steps, progress=progress)
-        gain = layer_energy(model, out, layer) / layer_energy(model, photo, layer)
-        print(f"[deepdream] {DEMO_IMAGE} {layer}: mean f^2 x{gain:.1f}, "
-              f"mean |change| {np.abs(out - photo).mean() * 255:.1f} grey levels")
-        path = os.path.join(output_dir, f"deepdream_{os.path.splitext(DEMO_IMAGE)[0]}_{layer}.png")
-        written.append(save_image(path, out))
-        row.append(out)
-    sheet = os.path.join(output_dir, "deepdream_grid.png")
-    save_image(sheet, contact_sheet([row]))
-    return [sheet] + written
 
 
 def layer_energy(model, image, layer):

@@ -10,7 +10,6 @@ a `param.image` (pixels on the VGGs, fft + decorrelated colours otherwise) optim
 without transformations: the target activations are spatial, so jitter would blur them.
 """
 import dataclasses
-import os
 from typing import Any, Dict, List
 
 import numpy as np
@@ -112,33 +111,3 @@ def stacked_ranvgg19(reference, layers, k=4, size=64, steps=64, seed=0, sigma=vg
         return invert(model, reference, [layer], steps=steps, param_kind=param_kind, seed=seed,
                       progress=progress).loss
     return random_vgg.stacked_ranvgg19(layers, score, k=k, seed=seed, sigma=sigma)
-
-
-def demo(model, output_dir, quick=False, progress=True, content="zurich", layers=DEMO_LAYERS,
-         random_model=None):
-    """Inversions of a packaged photo from shallow to deep layers, on `model` and on the
-    random-weight VGG19 (He et al.'s comparison). Returns the written paths."""
-    import json
-
-    from lucid_repro import models
-    from lucid_repro.images import contact_sheet, save_image
-    size, steps = (32, 4) if quick else (128, 150)
-    model = random_vgg.with_avg_pooling(model)
-    target = assets.load(content, "content", max_side=size)
-    rows, record = [], {"content": content, "size": list(target.shape[:2]), "steps": steps, "losses": {}}
-    runs = [(model.name, model)]
-    if model.name.startswith("vgg19"):
-        runs.append(("ranvgg19", random_model or models.load("ranvgg19", seed=0)))
-    for name, m in runs:
-        row = [target]
-        for layer in layers:
-            r = invert(m, target, [layer], steps=steps, progress=progress)
-            record["losses"][f"{name}/{layer}"] = r.loss
-            row.append(r.image)
-        rows.append(row)
-    os.makedirs(output_dir, exist_ok=True)
-    sheet = save_image(os.path.join(output_dir, "feature_inversion.png"), contact_sheet(rows))
-    path_json = os.path.join(output_dir, "feature_inversion.json")
-    with open(path_json, "w") as f:
-        json.dump(dict(record, rows=[n for n, _ in runs], columns=["target"] + list(layers)), f, indent=1)
-    return [sheet, path_json]

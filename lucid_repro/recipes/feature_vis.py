@@ -1,6 +1,4 @@
 """Feature visualization (Olah et al. 2017; the article's starting point)."""
-import os
-
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import objectives, param, render
 
@@ -20,24 +18,3 @@ def visualize(model, objective, size=128, steps=256, param_kind="fft", decorrela
         transforms=None if use_transforms else [],
         thresholds=thresholds or (steps,), seed=seed, progress=progress,
         description=str(objective))
-
-
-def demo(model, output_dir, quick=False, progress=True, size=128, steps=160, units=DEMO_UNITS):
-    """Grid: rows = units; columns = pixel, fft + decorrelate. Returns written paths."""
-    from lucid_repro.images import contact_sheet, save_image
-    if quick:
-        size, steps, units = 32, 4, units[:2]
-    rows = []
-    for unit in units:
-        row = []
-        for kind, deco in (("pixel", False), ("fft", True)):
-            result = visualize(model, unit, size=size, steps=steps, param_kind=kind,
-                               decorrelate=deco, progress=progress)
-            img = result.images[-1][0]
-            name = f"feature_vis_{unit.replace(':', '_')}_{kind}{'_decorrelated' if deco else ''}.png"
-            save_image(os.path.join(output_dir, name), img)
-            row.append(img)
-        rows.append(row)
-    sheet = os.path.join(output_dir, "feature_vis_grid.png")
-    save_image(sheet, contact_sheet(rows))
-    return [sheet]

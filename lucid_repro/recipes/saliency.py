@@ -5,11 +5,9 @@ VGG19), a channel -- by default the most active channel of the layer.
 Attribution is one gradient (`lucid_repro.optvis.attribution`); nothing is optimized.
 """
 import dataclasses
-import os
 
 import numpy as np
 
-from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import attribution, objectives
 
@@ -75,35 +73,3 @@ def edge_correlation(smap, image):
     gy, gx = np.gradient(grey)
     edges = np.hypot(gx, gy)
     return float(np.corrcoef(np.asarray(smap, np.float64).ravel(), edges.ravel())[0, 1])
-
-
-def demo(model, output_dir, quick=False, progress=True):
-    """Rows: photos; columns: photo, vanilla map, guided map, guided gradient (RGB),
-    guided overlay. Prints how concentrated and edge-aligned each map is."""
-    from lucid_repro.images import contact_sheet, load_image, save_image
-    size = (48, 72) if quick else (224, 336)
-    rows, written = [], []
-    for i, name in enumerate(DEMO_IMAGES[:1] if quick else DEMO_IMAGES):
-        try:
-            path = assets.find_image(name, "content")
-        except UserError:
-            if i == 0:
-                raise
-            print(f"[saliency] {name} not found (it is read from the shared data folder); skipped")
-            continue
-        photo = load_image(path, size=size)
-        stem = os.path.splitext(name)[0]
-        vanilla = compute(model, photo, "vanilla")
-        guided = compute(model, photo, "guided", layer=default_layer(model),
-                         channel=int(vanilla.objective.split(":")[1]))
-        for s in (vanilla, guided):
-            print(f"[saliency] {name} {s.objective} {s.method}: top-5% mass {top_mass(s.map):.2f}, "
-                  f"edge correlation {edge_correlation(s.map, photo):.2f}")
-            written.append(save_image(os.path.join(output_dir, f"saliency_{stem}_{s.method}.png"), s.map))
-            written.append(save_image(os.path.join(output_dir, f"saliency_{stem}_{s.method}_overlay.png"),
-                                      s.overlay))
-        rows.append([photo, attribution.heatmap(vanilla.map), attribution.heatmap(guided.map),
-                     attribution.gradient_image(guided.gradient), guided.overlay])
-    sheet = os.path.join(output_dir, "saliency_grid.png")
-    save_image(sheet, contact_sheet(rows))
-    return [sheet] + written

@@ -17,7 +17,6 @@ Two ways to feed the targets, chosen by the preset:
   without transformations (three times cheaper on a CPU).
 """
 import dataclasses
-import os
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -26,7 +25,6 @@ import tensorflow as tf
 
 from lucid_repro import assets
 from lucid_repro.errors import UserError
-from lucid_repro.models import random_vgg
 from lucid_repro.optvis import objectives, param, render, style
 
 PARAMS = ("pixel", "fft")
@@ -330,35 +328,7 @@ def format_summary(record):
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------- demo
+# ---------------------------------------------- demo settings (lucid_repro.outputs)
 
 DEMO_CONTENT = "zurich"
 DEMO_STYLE = "starry_night"
-
-
-def demo(model, output_dir, quick=False, progress=True, content=DEMO_CONTENT, style_name=DEMO_STYLE):
-    """Starry-night transfer of a packaged photo with pixel and fft parameterizations
-    (same steps), the content/style losses of both in JSON. Returns the written paths."""
-    from lucid_repro.images import contact_sheet, save_image
-    from lucid_repro.outputs import write_json
-    size, steps = (32, 4) if quick else (160, 200)
-    model = random_vgg.with_avg_pooling(model)
-    content_image = assets.load(content, "content", max_side=size)
-    h, w = content_image.shape[:2]
-    style_image = fit_style(assets.load(style_name, "styles"), h, w)
-    preset = preset_for(model)
-    results = compare_params(model, content_image, style_image, preset, steps=steps, progress=progress)
-    os.makedirs(output_dir, exist_ok=True)
-    paths = []
-    for kind, r in results.items():
-        paths.append(save_image(os.path.join(output_dir, f"style_transfer_{model.name}_{kind}.png"), r.image))
-    style_view = assets.resize_longer_side(style_image, max(h, w))[:h, :w]
-    style_view = np.pad(style_view, ((0, h - style_view.shape[0]), (0, w - style_view.shape[1]), (0, 0)),
-                        constant_values=1.0)
-    sheet = contact_sheet([[content_image, style_view] + [results[k].image for k in results]])
-    paths.append(save_image(os.path.join(output_dir, f"style_transfer_{model.name}.png"), sheet))
-    record = summary(results, model.name, preset, {"content": content, "style": style_name})
-    paths.append(write_json(os.path.join(output_dir, f"style_transfer_{model.name}.json"), record))
-    if progress:
-        print(format_summary(record))
-    return paths

@@ -12,8 +12,6 @@ basin in which the solutions are aligned, without changing the objective.
 Every trial is a row of one batched `Param`, optimized by the project's single loop
 `render.render` (model=None, an objective on T("input") = [trials, 2] of (x, y)).
 """
-import os
-
 import numpy as np
 import tensorflow as tf
 
@@ -101,24 +99,3 @@ def plot(results, size=256, max_points=1000):
         draw.text((4, 3), f"{name}: {100 * results[name]['aligned']:.1f}% aligned", fill=(0, 0, 0))
         panels.append(np.asarray(im, np.float32) / 255.0)
     return panels
-
-
-def demo(model, output_dir, quick=False, progress=True):
-    """Fractions of aligned trials, independent vs shared; a PNG and a JSON. `model`
-    is unused (the toy has no network)."""
-    import json
-
-    from lucid_repro.images import atomic_path, contact_sheet, save_image
-    trials = 200 if quick else DEFAULTS["trials"]
-    results = compare(trials=trials, steps=DEFAULTS["steps"], progress=progress)
-    os.makedirs(output_dir, exist_ok=True)
-    png = save_image(os.path.join(output_dir, "toy_basin.png"), contact_sheet([plot(results)]))
-    summary = {k: {"aligned": v["aligned"], "converged": v["converged"]} for k, v in results.items()}
-    summary["trials"] = trials
-    path = os.path.join(output_dir, "toy_basin.json")
-    with atomic_path(path) as tmp:
-        with open(tmp, "w") as f:
-            json.dump(summary, f, indent=2)
-    print(f"toy basin ({trials} trials): aligned independent {summary['independent']['aligned']:.3f}, "
-          f"shared {summary['shared']['aligned']:.3f}")
-    return [png, path]

@@ -46,7 +46,8 @@ def main(argv):
     stem = os.path.splitext(FLAGS.output)[0]
     common.check_writable_output(FLAGS.output, also=[stem + ext for ext in (".gif", ".mp4", ".json")])
     check_memory()
-    from lucid_repro.recipes import aligned_interpolation as ai  # TensorFlow: after the cheap checks
+    from lucid_repro.outputs import aligned_interpolation as ai_files  # TensorFlow: after the cheap checks
+    from lucid_repro.recipes import aligned_interpolation as ai
     ai.parse_unit(a), ai.parse_unit(b)
     shared = FLAGS.shared and not FLAGS.no_shared
     model = common.load_model_from_flags()
@@ -56,7 +57,7 @@ def main(argv):
                                         use_transforms=not FLAGS.no_transforms, seed=FLAGS.seed,
                                         progress=FLAGS.progress)
     metrics.update({"from": a, "to": b, "model": FLAGS.model})
-    paths = ai.save_outputs(frames, FLAGS.output, metrics, fps=FLAGS.fps)
+    paths = ai_files.save_outputs(frames, FLAGS.output, metrics, fps=FLAGS.fps)
     print(f"{'shared' if shared else 'independent'} interpolation {a} -> {b}: adjacent-frame SSIM "
           f"{metrics['ssim']:.3f}, pixel correlation {metrics['corr']:.3f}")
     print("wrote " + ", ".join(paths))

@@ -65,12 +65,13 @@ def main(argv):
     # TensorFlow is imported only after the cheap checks
     from lucid_repro.optvis import objectives
     from lucid_repro.optvis.param.cppn import load_weights
+    from lucid_repro.outputs import cppn as cppn_files
     from lucid_repro.recipes import cppn
 
     if morph_mode:
         a, b = load_weights(FLAGS.interpolate_from), load_weights(FLAGS.interpolate_to)
         frames = cppn.morph(a, b, frames=FLAGS.frames, size=FLAGS.render_size)
-        paths = cppn.save_morph(frames, FLAGS.output, fps=FLAGS.fps)
+        paths = cppn_files.save_morph(frames, FLAGS.output, fps=FLAGS.fps)
         print("wrote " + ", ".join(paths))
         return
     objective = objectives.as_objective(FLAGS.objective)
@@ -81,7 +82,7 @@ def main(argv):
                            progress=FLAGS.progress, num_layers=FLAGS.layers,
                            num_hidden_channels=FLAGS.width, activation=FLAGS.activation,
                            normalize=FLAGS.normalize)
-    paths = cppn.save_training(result, p, FLAGS.output, render_size=FLAGS.render_size, fps=FLAGS.fps)
+    paths = cppn_files.save_training(result, p, FLAGS.output, render_size=FLAGS.render_size, fps=FLAGS.fps)
     print(f"objective {FLAGS.objective}: {-result.losses[0]:.4g} -> {-result.losses[-1]:.4g}")
     print("wrote " + ", ".join(paths))
 

@@ -1,6 +1,6 @@
 """`make demo`: every figure at demo size, offline on VGG19, into --output_dir.
 
-Each section is a recipe's `demo(model, output_dir, quick, progress)`; a section
+Each section is an outputs module's `demo(model, output_dir, quick, progress)`; a section
 that cannot run here (e.g. class visualization without classifier weights) says
 why and is skipped.
 """
@@ -20,20 +20,20 @@ FLAGS = flags.FLAGS
 
 # (section name, recipe module) in the article's order, then the classic toolbox.
 SECTIONS = [
-    ("feature_vis", "lucid_repro.recipes.feature_vis"),
-    ("aligned_interpolation", "lucid_repro.recipes.aligned_interpolation"),
-    ("toy_basin", "lucid_repro.recipes.toy_basin"),
-    ("style_transfer", "lucid_repro.recipes.style_transfer"),
-    ("cppn", "lucid_repro.recipes.cppn"),
-    ("transparency", "lucid_repro.recipes.transparency"),
-    ("feature_vis_3d", "lucid_repro.recipes.feature_vis_3d"),
-    ("style_transfer_3d", "lucid_repro.recipes.style_transfer_3d"),
-    ("texture_synthesis", "lucid_repro.recipes.texture_synthesis"),
-    ("feature_inversion", "lucid_repro.recipes.feature_inversion"),
-    ("saliency", "lucid_repro.recipes.saliency"),
-    ("class_vis", "lucid_repro.recipes.class_vis"),
-    ("deepdream", "lucid_repro.recipes.deepdream"),
-    ("adversarial", "lucid_repro.recipes.adversarial"),
+    ("feature_vis", "lucid_repro.outputs.feature_vis"),
+    ("aligned_interpolation", "lucid_repro.outputs.aligned_interpolation"),
+    ("toy_basin", "lucid_repro.outputs.toy_basin"),
+    ("style_transfer", "lucid_repro.outputs.style_transfer"),
+    ("cppn", "lucid_repro.outputs.cppn"),
+    ("transparency", "lucid_repro.outputs.transparency"),
+    ("feature_vis_3d", "lucid_repro.outputs.feature_vis_3d"),
+    ("style_transfer_3d", "lucid_repro.outputs.style_transfer_3d"),
+    ("texture_synthesis", "lucid_repro.outputs.texture_synthesis"),
+    ("feature_inversion", "lucid_repro.outputs.feature_inversion"),
+    ("saliency", "lucid_repro.outputs.saliency"),
+    ("class_vis", "lucid_repro.outputs.class_vis"),
+    ("deepdream", "lucid_repro.outputs.deepdream"),
+    ("adversarial", "lucid_repro.outputs.adversarial"),
 ]
 
 
@@ -50,9 +50,9 @@ def main(argv):
             continue
         start = time.time()
         print(f"[{name}] running ...", flush=True)
-        recipe = importlib.import_module(module)
-        paths = recipe.demo(model, os.path.join(FLAGS.output_dir, name), quick=FLAGS.quick,
-                            progress=FLAGS.progress)
+        section = importlib.import_module(module)
+        paths = section.demo(model, os.path.join(FLAGS.output_dir, name), quick=FLAGS.quick,
+                             progress=FLAGS.progress)
         for p in paths:
             print(f"[{name}] wrote {p}")
         print(f"[{name}] done in {time.time() - start:.0f} s", flush=True)

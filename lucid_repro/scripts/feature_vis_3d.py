@@ -42,7 +42,7 @@ def main(argv):
     mesh = load_mesh(FLAGS.mesh, normalize=True)   # Lucid: meshutil.normalize_mesh
 
     from lucid_repro.optvis import objectives
-    from lucid_repro.recipes import feature_vis_3d
+    from lucid_repro.outputs import feature_vis_3d
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
     objectives.check_against(objective, model)

@@ -42,6 +42,7 @@ def main(argv):
     from lucid_repro.errors import UserError
     from lucid_repro.assets import load_square
     from lucid_repro.gl import load_mesh, turntable
+    from lucid_repro.outputs import style_transfer_3d as style_transfer_3d_files
     from lucid_repro.recipes import style_transfer_3d
 
     for name in ("texture_size", "view_size", "steps", "lr"):
@@ -63,12 +64,12 @@ def main(argv):
     model = common.load_model_from_flags()
     cfg = style_transfer_3d.style_config(model, FLAGS.style_layers, FLAGS.content_layer,
                                          FLAGS.content_weight)
-    paths = style_transfer_3d.run(model, FLAGS.style, FLAGS.output_dir, mesh=mesh,
-                                  texture_size=FLAGS.texture_size, view_size=FLAGS.view_size,
-                                  steps=FLAGS.steps, style_decay=FLAGS.style_decay, lr=FLAGS.lr,
-                                  seed=FLAGS.seed, frames=FLAGS.frames, naive=FLAGS.naive,
-                                  naive_size=FLAGS.naive_size, cfg=cfg,
-                                  spread_views=FLAGS.spread_views, progress=FLAGS.progress)
+    paths = style_transfer_3d_files.run(model, FLAGS.style, FLAGS.output_dir, mesh=mesh,
+                                        texture_size=FLAGS.texture_size, view_size=FLAGS.view_size,
+                                        steps=FLAGS.steps, style_decay=FLAGS.style_decay, lr=FLAGS.lr,
+                                        seed=FLAGS.seed, frames=FLAGS.frames, naive=FLAGS.naive,
+                                        naive_size=FLAGS.naive_size, cfg=cfg,
+                                        spread_views=FLAGS.spread_views, progress=FLAGS.progress)
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")
 

@@ -38,7 +38,7 @@ def main(argv):
                         f"({round(FLAGS.size * 0.6)} = 0.6 x --size)")
     check_memory()
     from lucid_repro.optvis import objectives  # TensorFlow: after the cheap checks
-    from lucid_repro.recipes import transparency
+    from lucid_repro.outputs import transparency
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
     objectives.check_against(objective, model)

@@ -119,7 +119,8 @@ def test_regression_yosinski_on_a_vgg19_channel(vgg19):
 def test_demo_skips_without_classifier(vgg19, tmp_path, capsys):
     if class_vis.classifier_for_demo(vgg19)[0] is not None:
         pytest.skip("InceptionV1 weights are cached here")
-    assert class_vis.demo(vgg19, str(tmp_path), quick=True, progress=False) == []
+    from lucid_repro.outputs import class_vis as class_vis_files
+    assert class_vis_files.demo(vgg19, str(tmp_path), quick=True, progress=False) == []
     assert "skipped" in capsys.readouterr().out
 
 

@@ -1,0 +1,25 @@
+"""The adversarial section's demo and files (`lucid_repro.recipes.adversarial` keeps the
+computation; this module writes what the scripts and `make demo` save)."""
+import os
+
+from lucid_repro import assets
+from lucid_repro.recipes.adversarial import (
+    DEMO_GUIDE, DEMO_SOURCE, FEATURE_EPSILON, FEATURE_STEPS, feature_adversary,
+    perturbation_image)
+
+
+def demo(model, output_dir, quick=False, progress=True):
+    """Feature adversary on the offline model: source, guide, adversary, perturbation
+    (x10 contrast), and how the source/guide/adversary features compare."""
+    from lucid_repro.images import contact_sheet, load_image, save_image
+    size = (48, 72) if quick else (128, 192)
+    steps = 3 if quick else FEATURE_STEPS
+    source = load_image(assets.find_image(DEMO_SOURCE, "content"), size=size)
+    guide = load_image(assets.find_image(DEMO_GUIDE, "content"), size=size)
+    result = feature_adversary(model, source, guide, steps=steps, progress=progress)
+    print(f"[adversarial] feature adversary {DEMO_SOURCE} -> {DEMO_GUIDE}: {result.summary()}")
+    written = [save_image(os.path.join(output_dir, "adversarial_feature.png"), result.image)]
+    sheet = os.path.join(output_dir, "adversarial_grid.png")
+    save_image(sheet, contact_sheet([[source, guide, result.image,
+                                      perturbation_image(result.image, source, FEATURE_EPSILON)]]))
+    return [sheet] + written

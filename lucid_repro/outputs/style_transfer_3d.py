@@ -1,0 +1,108 @@
+"""The style_transfer_3d section's demo and files (`lucid_repro.recipes.style_transfer_3d`
+keeps the computation; this module writes what the scripts and `make demo` save)."""
+import os
+import time
+
+import numpy as np
+
+from lucid_repro import assets
+from lucid_repro.errors import UserError
+from lucid_repro.gl.views import check_sizes, make_renderer, upsample
+from lucid_repro.recipes.style_transfer_3d import (
+    DEFAULT_STEPS, DEFAULT_TEXTURE_SIZE, DEFAULT_VIEW_SIZE, LUCID_LR, LUCID_STYLE_DECAY,
+    SPREAD_VIEWS, _reference_view, content_texture_of, loss_weights, style_config, transfer_3d,
+    transfer_flat, view_losses)
+
+
+def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
+        view_size=DEFAULT_VIEW_SIZE, steps=DEFAULT_STEPS, style_decay=LUCID_STYLE_DECAY,
+        lr=LUCID_LR, seed=0, frames=24, naive=False, naive_size=None, cfg=None,
+        spread_views=SPREAD_VIEWS, progress=True, prefix=None):
+    """Everything the script does. `style`: a name/path or an array. Writes
+    <prefix>_texture.png, _turntable.gif, _mesh.obj/.mtl/.png and _metrics.json
+    (seam metric, style-loss spread over random views, losses, timings)."""
+    from lucid_repro.gl import load_mesh, turntable
+
+    check_sizes(texture_size, view_size, steps)
+    frames = turntable.check_frames(frames)
+    if not 0.0 <= style_decay < 1.0:
+        raise UserError(f"style decay must be in [0, 1), got {style_decay}")
+    if spread_views < 0:
+        raise UserError(f"spread views must be >= 0, got {spread_views}")
+    cfg = cfg or style_config(model)
+    mesh = load_mesh(mesh)
+    content = content_texture_of(mesh, texture_size)
+    style_view = assets.load_square(style, view_size) if isinstance(style, (str, os.PathLike)) \
+        else np.asarray(style, np.float32)
+    if style_view.shape != (view_size, view_size, 3):
+        raise UserError(f"style image must be {view_size}x{view_size}x3, got {style_view.shape}")
+    prefix = prefix or ("style_transfer_3d_naive" if naive else "style_transfer_3d")
+    renderer = make_renderer(mesh, view_size)
+    try:
+        metrics = {"mesh": mesh.name, "texture_size": int(texture_size), "view_size": int(view_size),
+                   "steps": int(steps), "seed": int(seed), "style_decay": float(style_decay),
+                   "model": getattr(model, "name", str(model)), "method": "naive" if naive else "render",
+                   "style": style if isinstance(style, str) else "<array>",
+                   "style_layers": list(cfg.style_layers), "content_layer": cfg.content_layer,
+                   "content_weight": cfg.content_weight}
+        t0 = time.perf_counter()
+        gl_times = []
+        if naive:
+            flat = naive_size or max(32, min(texture_size, round(
+                texture_size / turntable.texel_density(renderer, texture_size, min_dist=10, max_dist=12))))
+            flat_style = assets.load_square(style, flat) if isinstance(style, (str, os.PathLike)) else \
+                upsample(style_view, flat)
+            result = transfer_flat(model, flat_style, content, flat, steps, style_decay, lr, seed,
+                                   progress, cfg)
+            texture = upsample(result.images[-1], texture_size)
+            metrics["naive_size"] = int(flat)
+        else:
+            result, _, _ = transfer_3d(model, style_view, mesh, texture_size, view_size, steps,
+                                       style_decay, lr, seed, progress, renderer=renderer, cfg=cfg,
+                                       timings=gl_times)
+            texture = result.images[-1]
+        seconds = time.perf_counter() - t0
+        metrics["seconds"] = round(seconds, 2)
+        if gl_times:
+            metrics["gl_seconds"] = round(float(np.sum(gl_times)), 3)
+            metrics["gl_fraction"] = round(float(np.sum(gl_times)) / seconds, 4)
+        metrics["final_loss"] = float(result.losses[-1])
+        for k, v in result.metric_history.items():
+            metrics[f"{k}_last_50"] = float(v[-50:].mean())
+        if spread_views:
+            weights, cw = loss_weights(model, cfg, style_view, _reference_view(renderer, content))
+            metrics["spread"] = view_losses(model, renderer, texture, content, style_view, cfg,
+                                            weights, cw, views=spread_views)
+        metrics["seam"] = turntable.seam_metric(mesh, texture)
+        return turntable.write_outputs(output_dir, prefix, mesh, texture, renderer, frames, metrics)
+    finally:
+        renderer.close()
+
+
+def demo(model, output_dir, quick=False, progress=True, style="starry_night", naive=False):
+    """The bunny restyled with Starry Night (render-based; naive=True adds the flat 2D
+    baseline), with a sheet of turntable frames: original texture, restyled (and
+    naive). Returns written paths."""
+    from lucid_repro.gl import load_mesh, turntable
+    from lucid_repro.images import contact_sheet, load_image, save_image
+
+    if quick:
+        tex, view, steps, frames, spread = 64, 48, 4, 4, 2
+    else:
+        tex, view, steps, frames, spread = 256, 128, 100, 12, SPREAD_VIEWS
+    mesh = load_mesh("bunny")
+    runs = [run(model, style, output_dir, mesh, tex, view, steps, seed=0, frames=frames,
+                spread_views=spread, progress=progress)]
+    if naive:
+        runs.append(run(model, style, output_dir, mesh, tex, view, steps, seed=0, frames=frames,
+                        naive=True, spread_views=spread, progress=progress))
+    paths = [p for r in runs for p in r.values()]
+    renderer = make_renderer(mesh, view)
+    try:
+        textures = [content_texture_of(mesh, tex)] + [load_image(r["texture"]) for r in runs]
+        rows = [turntable.turntable_frames(renderer, t, 4) for t in textures]
+    finally:
+        renderer.close()
+    sheet = os.path.join(output_dir, "style_transfer_3d_sheet.png")
+    paths.append(save_image(sheet, contact_sheet(rows)))
+    return paths
