@@ -1,27 +1,24 @@
 """The aligned_interpolation section's demo and files
 (`lucid_repro.recipes.aligned_interpolation` keeps the computation; this module writes what
 the scripts and `make demo` save)."""
-import json
 import os
 
 import numpy as np
 
+from lucid_repro.outputs import write_json
 from lucid_repro.recipes.aligned_interpolation import DEMO, interpolate, strip
 
 
 def save_outputs(frames, output, metrics=None, fps=4):
     """Write the strip PNG at `output`, and `<stem>.gif`, `<stem>.mp4` (ping-pong
     loop), `<stem>.json` (metrics) next to it. Returns the paths."""
-    from lucid_repro.images import atomic_path, save_gif, save_image, save_mp4
+    from lucid_repro.images import save_gif, save_image, save_mp4
     stem = os.path.splitext(output)[0]
     loop = list(frames) + list(frames[-2:0:-1])
     paths = [save_image(output, strip(frames)), save_gif(stem + ".gif", loop, fps=fps)]
     paths.append(save_mp4(stem + ".mp4", [_upscale(f) for f in loop], fps=fps))
     if metrics is not None:
-        with atomic_path(stem + ".json") as tmp:
-            with open(tmp, "w") as f:
-                json.dump(metrics, f, indent=2)
-        paths.append(stem + ".json")
+        paths.append(write_json(stem + ".json", metrics))
     return paths
 
 

@@ -1,9 +1,9 @@
 """The transparency section's demo and files (`lucid_repro.recipes.transparency` keeps the
 computation; this module writes what the scripts and `make demo` save)."""
-import json
 import os
 
 from lucid_repro.optvis import alpha as alpha_lib
+from lucid_repro.outputs import write_json
 from lucid_repro.recipes.transparency import (
     DEMO_UNITS, LEARNING_RATE, attribution_correlation, visualize)
 
@@ -12,7 +12,7 @@ def save_outputs(rgba, output, metrics=None):
     """`output`: the RGBA PNG (gamma-encoded RGB + alpha); `<stem>_checkerboard.png`,
     `_black.png`, `_white.png`, `_alpha.png` previews; `<stem>_preview.png` (all four
     side by side); `<stem>.json` (metrics)."""
-    from lucid_repro.images import atomic_path, contact_sheet, save_image
+    from lucid_repro.images import contact_sheet, save_image
     stem = os.path.splitext(output)[0]
     views = alpha_lib.previews(rgba)
     paths = [save_image(output, alpha_lib.to_rgba_png(rgba))]
@@ -21,10 +21,7 @@ def save_outputs(rgba, output, metrics=None):
     paths.append(save_image(f"{stem}_preview.png",
                             contact_sheet([[views[k] for k in ("checkerboard", "black", "white", "alpha")]])))
     if metrics is not None:
-        with atomic_path(stem + ".json") as tmp:
-            with open(tmp, "w") as f:
-                json.dump(metrics, f, indent=2)
-        paths.append(stem + ".json")
+        paths.append(write_json(stem + ".json", metrics))
     return paths
 
 
