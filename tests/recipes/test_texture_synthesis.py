@@ -13,6 +13,7 @@ from lucid_repro import assets
 from lucid_repro.models import random_vgg
 from lucid_repro.optvis import style
 from lucid_repro.recipes import texture_synthesis as ts
+from script_checks import assert_refused
 from regression import check_regression, regression
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
@@ -111,8 +112,4 @@ def test_script_bad_input(tmp_path, args, needle):
     corrupt.write_bytes(b"\x89PNG\r\n broken")
     args = [a.replace("CORRUPT", str(corrupt)) for a in args]
     r = _run(["--steps=1", "--size=16", f"--output={out}"] + args, tmp_path)
-    assert r.returncode == 2, r.stderr
-    lines = [l for l in r.stderr.strip().splitlines() if l.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], r.stderr
-    assert not out.exists() and not (tmp_path / "x.json").exists()
-    assert not [p for p in os.listdir(tmp_path) if p.startswith(".tmp")]
+    assert_refused(r, needle, tmp_path, out, tmp_path / "x.json")
