@@ -43,10 +43,8 @@ def main():
 
     from lucid_repro import assets, models
     from lucid_repro.gl import load_mesh
-    from lucid_repro.gl.texture_param import StyleTransferTextureParam, TextureParam
-    from lucid_repro.gl.views import make_renderer, random_view_inputs
-    from lucid_repro.optvis import objectives, render
-    from lucid_repro.recipes import style_transfer_3d as st
+    from lucid_repro.gl.views import make_renderer
+    from lucid_repro.recipes import feature_vis_3d, style_transfer_3d
 
     model = models.load("vgg19")
     mesh = load_mesh("bunny")
@@ -55,29 +53,15 @@ def main():
           f"texture {args.texture_size}px, {mesh.num_faces} triangles")
     try:
         timings = []
-
-        def run_fv(stop_when):
-            render.render(model, objectives.as_objective("conv4_2:17"),
-                          param_f=lambda: TextureParam(args.texture_size), optimizer=render.adam(0.03),
-                          transforms=[], thresholds=(args.steps,), seed=0, progress=False,
-                          step_inputs=random_view_inputs(renderer, timings=timings),
-                          snapshot=lambda p: p.texture().numpy(), stop_when=stop_when)
-        measure("feature_vis_3d", run_fv, args.steps, timings)
+        measure("feature_vis_3d", lambda stop_when: feature_vis_3d.visualize_3d(
+            model, "conv4_2:17", mesh, args.texture_size, args.view_size, args.steps, progress=False,
+            renderer=renderer, timings=timings, stop_when=stop_when), args.steps, timings)
 
         timings2 = []
         style = assets.load_square("starry_night", args.view_size)
-        content = st.content_texture_of(mesh, args.texture_size)
-        cfg = st.style_config(model)
-        weights, cw = st.loss_weights(model, cfg, style, st._reference_view(renderer, content))
-        loss = st.StyleTransferObjective(model, cfg, 0.95, weights, cw)
-
-        def run_st(stop_when):
-            render.render(model, loss.objective,
-                          param_f=lambda: StyleTransferTextureParam(args.texture_size, content, style),
-                          optimizer=render.adam(0.05), transforms=[], thresholds=(args.steps,), seed=0,
-                          progress=False, step_inputs=st.make_views(renderer, timings=timings2),
-                          snapshot=lambda p: p.texture().numpy(), stop_when=stop_when)
-        measure("style_transfer_3d", run_st, args.steps, timings2)
+        measure("style_transfer_3d", lambda stop_when: style_transfer_3d.transfer_3d(
+            model, style, mesh, args.texture_size, args.view_size, args.steps, progress=False,
+            renderer=renderer, timings=timings2, stop_when=stop_when), args.steps, timings2)
     finally:
         renderer.close()
 

@@ -43,21 +43,15 @@ def main():
 
     from lucid_repro import assets, models
     from lucid_repro.gl import load_mesh
-    from lucid_repro.gl.texture_param import StyleTransferTextureParam
     from lucid_repro.gl.views import make_renderer
-    from lucid_repro.optvis import render
     from lucid_repro.recipes import style_transfer_3d as st
 
     print(f"start: RSS {rss_gib():.2f} GiB")
     model = models.load("vgg19")
     mesh = load_mesh("bunny")
     style = assets.load_square(args.style, args.view_size)
-    content = st.content_texture_of(mesh, args.texture_size)
     renderer = make_renderer(mesh, args.view_size)
-    cfg = st.style_config(model)
-    weights, cw = st.loss_weights(model, cfg, style, st._reference_view(renderer, content))
-    loss = st.StyleTransferObjective(model, cfg, 0.95, weights, cw)
-    print(f"model, mesh, {args.texture_size}px content texture loaded: RSS {rss_gib():.2f} GiB", flush=True)
+    print(f"model, mesh and style loaded: RSS {rss_gib():.2f} GiB", flush=True)
     rss, marks = [], []
 
     def stop_when(step, value, metrics):
@@ -70,12 +64,8 @@ def main():
 
     t0 = time.perf_counter()
     try:
-        result = render.render(
-            model, loss.objective,
-            param_f=lambda: StyleTransferTextureParam(args.texture_size, content, style),
-            optimizer=render.adam(st.LUCID_LR), transforms=[], thresholds=(args.steps,), seed=0,
-            progress=False, step_inputs=st.make_views(renderer), metrics=loss.metrics(),
-            snapshot=lambda p: p.texture().numpy(), stop_when=stop_when)
+        result, _, _ = st.transfer_3d(model, style, mesh, args.texture_size, args.view_size, args.steps,
+                                      progress=False, renderer=renderer, stop_when=stop_when)
     finally:
         renderer.close()
     total = time.perf_counter() - t0

@@ -23,5 +23,11 @@ def vgg19():
 
 
 @pytest.fixture(scope="session")
+def bunny():
+    from lucid_repro.gl import load_mesh
+    return load_mesh("bunny")
+
+
+@pytest.fixture(scope="session")
 def package_data():
     return PACKAGE_DATA

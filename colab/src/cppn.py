@@ -59,7 +59,7 @@ show(contact_sheet([[np.asarray(img)[0] for img in result.images[1::max(1, len(r
 # (x, y), so it gets sharper, not blurrier.
 
 # %%
-show(cppn.render_at(p40, BIG))
+show(cppn.image_at(p40, BIG))
 
 # %% [markdown]
 # ## Morphing between two CPPNs

@@ -50,7 +50,7 @@ print(mesh.num_vertices, "vertices,", mesh.num_faces, "triangles")
 # %%
 renderer = UVRenderer(VIEW)
 renderer.set_mesh(mesh)
-uvmask = renderer.render(renderer.sample_view(np.random.default_rng(0)))
+uvmask = renderer.uv_map(renderer.sample_view(np.random.default_rng(0)))
 textured = sample_texture(mesh_texture(mesh, TEXTURE), uvmask).numpy()
 display(Image.fromarray(to_uint8(contact_sheet([[uvmask, textured]]))))
 

@@ -27,6 +27,7 @@ from IPython.display import display
 
 from lucid_repro import assets, models
 from lucid_repro.images import contact_sheet, to_uint8
+from lucid_repro.outputs.style_transfer import format_summary, summary
 from lucid_repro.recipes import style_transfer as st
 
 model = models.load("vgg19", pooling="avg")  # Gatys replaces max by average pooling
@@ -54,8 +55,8 @@ print(preset)
 
 # %%
 results = st.compare_params(model, content, style_image, preset, steps=STEPS, progress=not QUICK)
-record = st.summary(results, model.name, preset)
-print(st.format_summary(record))
+record = summary(results, model.name, preset)
+print(format_summary(record))
 view = assets.resize_longer_side(style_image, max(h, w))[:h, :w]
 view = np.pad(view, ((0, h - view.shape[0]), (0, w - view.shape[1]), (0, 0)), constant_values=1.0)
 display(Image.fromarray(to_uint8(contact_sheet([[content, view] + [r.image for r in results.values()]]))))
@@ -75,5 +76,5 @@ except Exception as e:  # offline: no weights
     print("InceptionV1 unavailable:", e)
 else:
     r = st.compare_params(inception, content, style_image, steps=STEPS, progress=not QUICK)
-    print(st.format_summary(st.summary(r, "inception_v1", st.preset_for(inception))))
+    print(format_summary(summary(r, "inception_v1", st.preset_for(inception))))
     display(Image.fromarray(to_uint8(contact_sheet([[content] + [x.image for x in r.values()]]))))

@@ -40,7 +40,7 @@ mesh = load_mesh("bunny")
 style = assets.load_square("starry_night", VIEW)
 content = st.content_texture_of(mesh, TEXTURE)
 cfg = st.style_config(model)
-print("style layers", cfg.style_layers, "content layer", cfg.content_layer)
+print("style layers", cfg.style_layers, "content layer", cfg.content_layers[0])
 display(Image.fromarray(to_uint8(style)))
 
 # %% [markdown]
@@ -75,8 +75,7 @@ display(Image.fromarray(to_uint8(contact_sheet(rows))))
 # second run at `style_decay=0`.
 
 # %%
-weights, cw = st.loss_weights(model, cfg, style, st._reference_view(renderer, content))
-spread = st.view_losses(model, renderer, texture, content, style, cfg, weights, cw, views=SPREAD)
+spread = st.view_losses(model, renderer, texture, content, style, loss, views=SPREAD)
 print({k: round(v, 4) for k, v in spread.items() if isinstance(v, float)})
 seam = turntable.seam_metric(mesh, texture)
 print("seam metric: seam %.4f interior %.4f random %.4f visibility %.2f"

@@ -252,7 +252,7 @@ class UVRenderer:
     """Rasterizes a mesh's (u, v, mask) with one EGL context and one framebuffer.
 
     >>> r = UVRenderer(128, 128); r.set_mesh(load_mesh("bunny"))
-    >>> uvm = r.render(sample_view(0))          # float32 [128, 128, 3]
+    >>> uvm = r.uv_map(sample_view(0))          # float32 [128, 128, 3]
 
     The OpenGL work runs in a child process (`python -m lucid_repro.gl.uv_server`)
     that never imports TensorFlow: Mesa's llvmpipe and TensorFlow each bring their
@@ -410,7 +410,7 @@ class UVRenderer:
             raise UserError("view-projection matrix is not finite")
         return m
 
-    def render(self, view=None):
+    def uv_map(self, view=None):
         """Rasterize the current mesh seen through `view` (a Camera or a 4x4
         column-vector view-projection matrix; default: `orbit_view(0)` aimed at
         the mesh centre). Returns float32 [H, W, 3] (u, v, mask), row 0 = top."""
@@ -421,7 +421,7 @@ class UVRenderer:
             view = orbit_view(0.0, 0.0, 12.0, target=self.mesh)
         matrix = self.view_proj(view)
         # GL expects column-major storage: numpy row-major of the transpose
-        reply, data = self._request({"op": "render"}, np.ascontiguousarray(matrix.T, "<f4").tobytes())
+        reply, data = self._request({"op": "uv_map"}, np.ascontiguousarray(matrix.T, "<f4").tobytes())
         shape = tuple(reply["shape"])
         if shape != (self.height, self.width, 3):
             raise self._died(f"sent a map of shape {shape}")
@@ -433,6 +433,6 @@ class UVRenderer:
         target = self.mesh if self.mesh is not None else (0.0, 0.0, 0.0)
         return sample_view(rng, min_dist, max_dist, target=target, fovy=fovy)
 
-    def render_random(self, rng=None, min_dist=DEFAULT_MIN_DIST, max_dist=DEFAULT_MAX_DIST):
-        """render(self.sample_view(rng, ...)), as one call per optimization step."""
-        return self.render(self.sample_view(rng, min_dist, max_dist))
+    def random_uv_map(self, rng=None, min_dist=DEFAULT_MIN_DIST, max_dist=DEFAULT_MAX_DIST):
+        """uv_map(self.sample_view(rng, ...)), as one call per optimization step."""
+        return self.uv_map(self.sample_view(rng, min_dist, max_dist))

@@ -15,7 +15,7 @@ def sample_texture(texture, uvmask, background=None):
 
     texture: [th, tw, C] tensor (e.g. a tf.Variable or a parameterization's
       output); gradients flow back to it.
-    uvmask: [..., H, W, 3] (u, v, mask) as returned by `UVRenderer.render`
+    uvmask: [..., H, W, 3] (u, v, mask) as returned by `UVRenderer.uv_map`
       (leading batch dimensions allowed); mask 1 = surface, 0 = background.
     background: value for background pixels: None (0), a scalar, a [C] colour
       or an [H, W, C] image (anything broadcastable to the output).

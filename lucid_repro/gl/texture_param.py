@@ -3,7 +3,7 @@
 A texture is parameterized like a 2D image (Lucid's `param.image(size, fft=True,
 decorrelate=True)`: scaled Fourier coefficients in a decorrelated colour space), but
 what the network sees each step is the mesh rendered with that texture from a random
-viewpoint. The OpenGL pass (`UVRenderer.render`) runs in Python outside the compiled
+viewpoint. The OpenGL pass (`UVRenderer.uv_map`) runs in Python outside the compiled
 step and hands the step a per-pixel (u, v, mask) map as the keyword input `uvmask`;
 the parameterization samples the texture at those coordinates with `sample_texture`
 (four `tf.gather` taps), so gradients flow from the view back to the texture.
@@ -12,7 +12,7 @@ Background (mask 0) follows Lucid's notebooks: the sampled frame is multiplied b
 mask, i.e. the background is black (0). Any constant colour can be given instead.
 
     p = TextureParam(512)                       # learned texture, black background
-    view = p(uvmask=renderer.render(camera))    # [1, H, W, 3]
+    view = p(uvmask=renderer.uv_map(camera))    # [1, H, W, 3]
     tex = p.texture()                           # [512, 512, 3]
 
 `StyleTransferTextureParam` returns the batch Lucid's style_transfer_3d notebook feeds
@@ -56,7 +56,7 @@ def _background(background):
 def _check_uvmask(uvmask):
     if uvmask is None:
         raise ValueError("a texture parameterization needs the step input `uvmask` "
-                         "(pass step_inputs=lambda i, rng: {'uvmask': renderer.render(view)})")
+                         "(pass step_inputs=lambda i, rng: {'uvmask': renderer.uv_map(view)})")
     uvmask = tf.convert_to_tensor(uvmask, tf.float32)
     if uvmask.shape.rank is not None and uvmask.shape.rank != 3:
         raise ValueError(f"uvmask must be one [H, W, 3] view, got shape {uvmask.shape}")
@@ -101,13 +101,16 @@ class TextureParam(Param):
         """The current texture, [size, size, 3] in [0, 1]."""
         return self.image()[0]
 
-    def render_view(self, uvmask, texture=None):
+    def picture(self, **step_inputs):
+        return self.texture()
+
+    def textured_view(self, uvmask, texture=None):
         """The mesh seen through `uvmask` with `texture` (default: the learned one)."""
         texture = self.texture() if texture is None else texture
         return sample_texture(texture, _check_uvmask(uvmask), self.background)
 
     def _view(self, uvmask=None):
-        return self.render_view(uvmask)[None]
+        return self.textured_view(uvmask)[None]
 
 
 class StyleTransferTextureParam(TextureParam):
@@ -154,6 +157,9 @@ class FlatStyleParam(Param):
         self.image, self.size = image, size
         self.content_texture = tf.constant(fit_texture(content_texture, size, "content texture"))
         self.style_image = tf.constant(fit_texture(style_image, size, "style image"))
+
+    def picture(self, **step_inputs):
+        return self.texture()
 
     def texture(self):
         return self.image()[0]

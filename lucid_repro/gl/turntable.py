@@ -40,7 +40,7 @@ def turntable_frames(renderer, texture, frames=24, elevation=TURNTABLE_ELEVATION
     texture = np.asarray(texture, np.float32)
     out = []
     for k in range(frames):
-        uvm = renderer.render(orbit_view(360.0 * k / frames, elevation, distance, target=renderer.mesh))
+        uvm = renderer.uv_map(orbit_view(360.0 * k / frames, elevation, distance, target=renderer.mesh))
         out.append(sample_texture(texture, uvm, background).numpy())
     return out
 
@@ -179,7 +179,7 @@ def seam_closeups(renderer, textures, count=4, distance=4.0, seed=0, mark=(1.0, 
         if any(np.linalg.norm(centre - c) < 0.3 for c in centres):   # show distinct places
             continue
         eye = centre + distance * normal / np.linalg.norm(normal)
-        uvm = renderer.render(Camera(eye=tuple(eye), target=tuple(centre)))
+        uvm = renderer.uv_map(Camera(eye=tuple(eye), target=tuple(centre)))
         if uvm[..., 2].mean() < 0.9:          # looking into a cavity or off the surface
             continue
         jump = np.zeros(uvm.shape[:2], bool)
@@ -201,7 +201,7 @@ def texel_density(renderer, texture_size, views=8, seed=0, min_dist=11.0, max_di
     rng = np.random.default_rng(seed)
     steps = []
     for _ in range(views):
-        uvm = renderer.render(renderer.sample_view(rng, min_dist, max_dist))
+        uvm = renderer.uv_map(renderer.sample_view(rng, min_dist, max_dist))
         m = (uvm[1:, 1:, 2] > 0) & (uvm[:-1, 1:, 2] > 0) & (uvm[1:, :-1, 2] > 0)
         d = np.maximum(np.abs(uvm[1:, 1:, :2] - uvm[1:, :-1, :2]).max(-1),
                        np.abs(uvm[1:, 1:, :2] - uvm[:-1, 1:, :2]).max(-1))[m]

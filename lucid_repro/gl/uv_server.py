@@ -15,7 +15,7 @@ little-endian bytes it announces, nothing else):
   {"op": "init", "width": W, "height": H}            {"ok": true, "info": {GL_RENDERER: ...}}
   {"op": "mesh", "vertices": N, "faces": F}          {"ok": true}
      + float32 positions N x 3, float32 uvs N x 2, uint32 faces F x 3
-  {"op": "render"}                                   {"ok": true, "shape": [H, W, 3]}
+  {"op": "uv_map"}                                   {"ok": true, "shape": [H, W, 3]}
      + float32 4 x 4 view-projection, column-major      + float32 H x W x 3 (u, v, mask), row 0 = top
   {"op": "close"}                                    (exits)
 
@@ -76,7 +76,7 @@ class _GLState:
                 self.program, [(pos, "3f", "in_position"), (uv, "2f", "in_uv")],
                 index_buffer=ibo, index_element_size=4)
 
-    def render(self, matrix_bytes):
+    def uv_map(self, matrix_bytes):
         """(u, v, mask) float32 [H, W, 3], row 0 = top, for a column-major 4x4 matrix."""
         if self.vao is None:
             raise UserError("no mesh to render: call set_mesh() first")
@@ -133,7 +133,7 @@ def serve(inp, out):
             if op == "mesh":
                 n, f = int(msg["vertices"]), int(msg["faces"])
                 payload = (_read_exact(inp, 12 * n), _read_exact(inp, 8 * n), _read_exact(inp, 12 * f))
-            elif op == "render":
+            elif op == "uv_map":
                 payload = _read_exact(inp, 64)
             try:
                 if op == "init":
@@ -146,8 +146,8 @@ def serve(inp, out):
                 elif op == "mesh":
                     state.set_mesh(*payload)
                     reply({"ok": True})
-                elif op == "render":
-                    frame = state.render(payload)
+                elif op == "uv_map":
+                    frame = state.uv_map(payload)
                     reply({"ok": True, "shape": list(frame.shape)}, frame)
                 else:
                     raise UserError(f"unknown request {op!r} to the OpenGL process")

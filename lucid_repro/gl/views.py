@@ -41,7 +41,7 @@ def random_view_inputs(renderer, distances=LUCID_DISTANCES, timings=None):
         t0 = time.perf_counter()
         # numpy's legacy RandomState from the loop -> a Generator for sample_view
         view = renderer.sample_view(np.random.default_rng(np_rng.randint(0, 2**31 - 1)), lo, hi)
-        uvmask = renderer.render(view)
+        uvmask = renderer.uv_map(view)
         if timings is not None:
             timings.append(time.perf_counter() - t0)
         return {"uvmask": uvmask}

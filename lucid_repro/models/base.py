@@ -31,6 +31,16 @@ class FeatureModel:
                             + ", ".join(self.layer_names))
         return layer
 
+    def check_layers(self, layers, what="layers"):
+        """A list of layer names (a list, or one comma-separated string), each checked;
+        at least one."""
+        if isinstance(layers, str):
+            layers = [l.strip() for l in layers.split(",") if l.strip()]
+        layers = [self.check_layer(l) for l in layers]
+        if not layers:
+            raise UserError(f"give at least one of the {what}")
+        return layers
+
     def layer_depth(self, layer):
         return self._depths[self.check_layer(layer)]
 

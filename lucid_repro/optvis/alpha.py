@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
-from lucid_repro.optvis import objectives
+from lucid_repro.optvis import objectives, transforms
 from lucid_repro.optvis.param.color import to_valid_rgb
 from lucid_repro.optvis.param.spatial import rfft2d_freqs
 
@@ -78,27 +78,6 @@ def blend_random_background(sd=0.2, decay_power=1.5, gamma=GAMMA, keep_alpha=Fal
     return inner
 
 
-def random_crop(size):
-    """Transform: a random size x size crop (any channel count)."""
-    def inner(t, rng):
-        shape = tf.shape(t)
-        oy = rng.uniform([], 0, shape[1] - size + 1, dtype=tf.int32)
-        ox = rng.uniform([], 0, shape[2] - size + 1, dtype=tf.int32)
-        return t[:, oy:oy + size, ox:ox + size, :]
-    return inner
-
-
-def random_scale_choice(scales):
-    """Transform: bilinear resize by a factor drawn from `scales` (any channel count)."""
-    values = tf.constant(list(scales), tf.float32)
-
-    def inner(t, rng):
-        scale = tf.gather(values, rng.uniform([], 0, values.shape[0], dtype=tf.int32))
-        size = tf.cast(tf.round(scale * tf.cast(tf.shape(t)[1:3], tf.float32)), tf.int32)
-        return tf.image.resize(t, size, method="bilinear")
-    return inner
-
-
 def to_model_input(gamma=GAMMA):
     """Final transform: linear [RGB, alpha] -> [gamma-encoded RGB, alpha]. The render
     loop feeds the network the RGB; objectives read the alpha from T("transformed")."""
@@ -113,7 +92,7 @@ def transparency_transforms(crop, scales=(0.6, 0.7, 0.8, 0.9, 1.0, 1.1), sd=0.2,
     random scale from `scales`, random `crop` x `crop` crop, gamma-encode the RGB.
     Output [gamma-encoded RGB, alpha] (`to_model_input`)."""
     return [blend_random_background(sd=sd, decay_power=decay_power, gamma=gamma, keep_alpha=True),
-            random_scale_choice(scales), random_crop(crop), to_model_input(gamma)]
+            transforms.random_scale(scales), transforms.random_crop(crop), to_model_input(gamma)]
 
 
 def mean_alpha():

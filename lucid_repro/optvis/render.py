@@ -24,7 +24,7 @@ DEFAULT_LEARNING_RATE = 0.05
 
 @dataclasses.dataclass
 class RenderResult:
-    images: List[np.ndarray]            # param snapshot at each threshold
+    images: List[np.ndarray]            # param.picture() at each threshold
     losses: np.ndarray                  # loss (= -objective) at every step
     metrics: Dict[str, float]           # last value of each metric
     metric_history: Dict[str, np.ndarray]
@@ -53,7 +53,7 @@ def _make_param(param_f, seed):
 
 def render(model, objective, param_f=None, optimizer=None, transforms=None, thresholds=(512,),
            seed=None, progress=True, step_inputs=None, gradient_transform=None, metrics=None,
-           stop_when=None, snapshot=None, description="render"):
+           stop_when=None, description="render"):
     """Optimize `param_f`'s variables to maximize `objective` of `model`.
 
     model: a FeatureModel (or None for objectives that read no layer).
@@ -74,14 +74,13 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
         (`lucid_repro.runtime.deterministic()`).
     optimizer: a Keras optimizer (default Adam(0.05)).
     transforms: list of transforms (default Lucid's standard_transforms; [] for none).
-    thresholds: steps at which to snapshot the image; the run lasts max(thresholds).
+    thresholds: steps at which to record the image (`param.picture()`: the param's
+        output, or the texture of a texture param); the run lasts max(thresholds).
     step_inputs: function(step, np_rng) -> dict of arrays fed to the param (as keyword
         arguments) and to the objective (as `T(key)`) each step.
     gradient_transform: function(list of grads) -> list of grads (e.g. normalization).
     metrics: dict name -> Objective, evaluated each step on the same forward pass.
     stop_when: function(step, loss, metric values) -> bool, to stop early.
-    snapshot: function(param) -> array for the threshold images (default: the param's
-        output on the last step inputs).
     """
     objective = objectives_lib.as_objective(objective)
     metrics = dict(metrics or {})
@@ -165,9 +164,7 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
         return loss, metric_values, applied
 
     def take_snapshot(inputs):
-        if snapshot is not None:
-            return np.asarray(snapshot(param))
-        return param(**inputs).numpy()
+        return np.asarray(param.picture(**inputs))
 
     images, losses, history = [], [], {k: [] for k in metric_names}
     total = thresholds[-1]

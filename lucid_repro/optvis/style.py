@@ -12,11 +12,12 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
+from lucid_repro.optvis import objectives
 from lucid_repro.optvis.objectives import Objective
+from lucid_repro.optvis.style_config import (  # noqa: F401  (one configuration, 2D and 3D)
+    BATCH_MODES, LOSS_KINDS, WEIGHTINGS, StyleConfig, config_for)
 
-LOSS_KINDS = ("mean_l1", "squared")
-# per-term weights: none, He et al.'s omega_l (`auto_weights`), relative errors (`relative_scale`)
-WEIGHTINGS = ("none", "omega", "relative")
+GENERATED_INDEX, CONTENT_INDEX, STYLE_INDEX = 0, 1, 2  # batch items in "lucid" mode
 NOISE_SEED = 0
 
 
@@ -200,3 +201,93 @@ def auto_weights(model, terms, image):
         weights[name] = 1.0 / magnitude
     del tape
     return weights
+
+
+class StyleContentLoss:
+    """Targets, per-term weights and losses of one content/style pair on one model.
+
+    content, style_image: [H, W, 3] in [0, 1]. The targets computed here from them are
+    the loss's targets in "fixed" mode and the reference of the per-term weights in
+    every mode. `objective(decay)` is the loss (negated) for the render loop."""
+
+    def __init__(self, model, content, style_image, config, weights_image=None):
+        self.model, self.config = model, config
+        self.content = np.asarray(content, np.float32)
+        self.style_image = np.asarray(style_image, np.float32)
+        self.h, self.w = self.content.shape[:2]
+        c = config
+        self.layers = list(dict.fromkeys(c.style_layers + c.content_layers))
+        style_acts = model.activations(tf.constant(self.style_image[None]), list(c.style_layers))
+        self.style_grams = {l: gram_matrix(style_acts[l])[0].numpy() for l in c.style_layers}
+        content_acts = model.activations(tf.constant(self.content[None]), list(c.content_layers))
+        self.content_acts = {l: content_acts[l].numpy() for l in c.content_layers}
+        self.omega = {name: 1.0 for name in self.terms()}
+        if c.weighting == "omega":
+            # He et al.: omega_l (Eq. 4) for the style layers, Gatys' content loss
+            # 1/2 sum (F - P)^2 = (N / 2) x our mean, N = number of activations
+            image = weights_image if weights_image is not None else white_noise(self.h, self.w)
+            style_terms = {k: v for k, v in self.terms().items() if k.startswith("style/")}
+            self.omega.update(auto_weights(model, style_terms, image))
+            self.omega.update({f"content/{l}": 0.5 * self.content_acts[l].size for l in c.content_layers})
+        elif c.weighting == "relative":
+            self.omega.update({f"style/{l}": 1.0 / relative_scale(self.style_grams[l], c.style_loss)
+                               for l in c.style_layers})
+            self.omega.update({f"content/{l}": 1.0 / relative_scale(self.content_acts[l], c.content_loss)
+                               for l in c.content_layers})
+        self.style_layer_weights = [c.style_weight * self.omega[f"style/{l}"] for l in c.style_layers]
+        self.content_layer_weights = [c.content_weight * self.omega[f"content/{l}"] for l in c.content_layers]
+
+    @property
+    def weights(self):
+        """name -> effective weight of each term."""
+        c = self.config
+        out = {f"style/{l}": w for l, w in zip(c.style_layers, self.style_layer_weights)}
+        out.update({f"content/{l}": w for l, w in zip(c.content_layers, self.content_layer_weights)})
+        if c.tv_weight:
+            out["tv"] = c.tv_weight
+        return out
+
+    def terms(self):
+        """name -> (layers, fn(acts)): raw (unweighted) loss of each term, fixed targets."""
+        c, out = self.config, {}
+        for l in c.style_layers:
+            target = tf.constant(self.style_grams[l][None])
+            out[f"style/{l}"] = ([l], lambda a, l=l, t=target: distance(gram_matrix(a[l]), t, c.style_loss))
+        for l in c.content_layers:
+            target = tf.constant(self.content_acts[l])
+            out[f"content/{l}"] = ([l], lambda a, l=l, t=target: distance(a[l], t, c.content_loss))
+        return out
+
+    def style_loss(self, decay=0.0):
+        """The StyleLoss of this configuration; decay > 0 averages the generated Grams."""
+        c = self.config
+        source = dict(style_batch=STYLE_INDEX) if c.batch == "lucid" else dict(style_grams=self.style_grams)
+        depths = {l: self.model.layer_depth(l) for l in c.style_layers} if decay else None
+        return StyleLoss(c.style_layers, generated_batch=GENERATED_INDEX, layer_weights=self.style_layer_weights,
+                         loss=c.style_loss, decay=decay, depths=depths, **source)
+
+    def content_objectives(self):
+        c = self.config
+        return [content_objective([l], loss=c.content_loss, weight=w, generated_batch=GENERATED_INDEX,
+                                  **(dict(content_acts={l: self.content_acts[l]}) if c.batch == "fixed"
+                                     else dict(content_batch=CONTENT_INDEX)))
+                for l, w in zip(c.content_layers, self.content_layer_weights)]
+
+    def objective(self, decay=0.0):
+        """-(style + content + TV loss) as an Objective for the render loop."""
+        parts = [self.style_loss(decay).objective()] + self.content_objectives()
+        if self.config.tv_weight:
+            parts.append(-self.config.tv_weight * objectives.total_variation(batch=0, reduce="mean"))
+        return Objective.sum(parts)
+
+    def evaluate(self, image):
+        """Losses of an [H, W, 3] image against the fixed targets (no transforms)."""
+        c = self.config
+        x = tf.constant(np.asarray(image, np.float32)[None])
+        acts = self.model.activations(x, self.layers)
+        raw = {name: float(fn(acts)) for name, (_, fn) in self.terms().items()}
+        style_total = sum(w * raw[f"style/{l}"] for l, w in zip(c.style_layers, self.style_layer_weights))
+        content_total = sum(w * raw[f"content/{l}"] for l, w in zip(c.content_layers, self.content_layer_weights))
+        tv = float(objectives.tv(x, reduce="mean"))
+        return {"content_loss": content_total, "style_loss": style_total, "tv": tv,
+                "total": content_total + style_total + c.tv_weight * tv, "raw": raw}

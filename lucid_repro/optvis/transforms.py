@@ -55,6 +55,16 @@ def random_scale(scales):
     return inner
 
 
+def random_crop(size):
+    """A random size x size crop (any channel count)."""
+    def inner(t, rng):
+        shape = tf.shape(t)
+        oy = rng.uniform([], 0, shape[1] - size + 1, dtype=tf.int32)
+        ox = rng.uniform([], 0, shape[2] - size + 1, dtype=tf.int32)
+        return t[:, oy:oy + size, ox:ox + size, :]
+    return inner
+
+
 def rotate(t, angle_rad, fill_value=0.0):
     """Rotate images counter-clockwise (as displayed) about their centre
     (bilinear; constant fill outside)."""

@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 
-from lucid_repro.recipes.cppn import DEMO_UNITS, morph, render_at, train
+from lucid_repro.recipes.cppn import DEMO_UNITS, image_at, morph, train
 
 
 def save_training(result, cppn_param, output, render_size=1024, fps=15):
@@ -13,7 +13,7 @@ def save_training(result, cppn_param, output, render_size=1024, fps=15):
     from lucid_repro.images import save_gif, save_image, save_mp4
     stem = os.path.splitext(output)[0]
     frames = [np.asarray(img)[0] for img in result.images]
-    paths = [save_image(output, render_at(cppn_param, render_size)),
+    paths = [save_image(output, image_at(cppn_param, render_size)),
              save_mp4(stem + "_training.mp4", frames, fps=fps),
              save_gif(stem + "_training.gif", frames[::max(1, len(frames) // 64)], fps=fps),
              cppn_param.save(stem + ".npz")]

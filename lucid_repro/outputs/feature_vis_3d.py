@@ -23,7 +23,7 @@ def run(model, objective, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE
     check_sizes(texture_size, view_size, steps)
     frames = turntable.check_frames(frames)
     objective = objectives.as_objective(objective)
-    objectives.check_against(objective, model)
+    objectives.check_against(objective, model)      # before the GL process starts
     mesh = load_mesh(mesh)
     prefix = prefix or ("feature_vis_3d_naive" if naive else "feature_vis_3d")
     renderer = make_renderer(mesh, view_size)

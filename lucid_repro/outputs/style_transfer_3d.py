@@ -10,8 +10,8 @@ from lucid_repro.errors import UserError
 from lucid_repro.gl.views import check_sizes, make_renderer, upsample
 from lucid_repro.recipes.style_transfer_3d import (
     DEFAULT_STEPS, DEFAULT_TEXTURE_SIZE, DEFAULT_VIEW_SIZE, LUCID_LR, LUCID_STYLE_DECAY,
-    SPREAD_VIEWS, _reference_view, content_texture_of, loss_weights, style_config, transfer_3d,
-    transfer_flat, view_losses)
+    SPREAD_VIEWS, content_texture_of, reference_view, style_config, transfer_3d, transfer_flat,
+    view_loss, view_losses)
 
 
 def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
@@ -43,7 +43,7 @@ def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZ
                    "steps": int(steps), "seed": int(seed), "style_decay": float(style_decay),
                    "model": getattr(model, "name", str(model)), "method": "naive" if naive else "render",
                    "style": style if isinstance(style, str) else "<array>",
-                   "style_layers": list(cfg.style_layers), "content_layer": cfg.content_layer,
+                   "style_layers": list(cfg.style_layers), "content_layer": cfg.content_layers[0],
                    "content_weight": cfg.content_weight}
         t0 = time.perf_counter()
         gl_times = []
@@ -57,7 +57,7 @@ def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZ
             texture = upsample(result.images[-1], texture_size)
             metrics["naive_size"] = int(flat)
         else:
-            result, _, _ = transfer_3d(model, style_view, mesh, texture_size, view_size, steps,
+            result, _, loss = transfer_3d(model, style_view, mesh, texture_size, view_size, steps,
                                        style_decay, lr, seed, progress, renderer=renderer, cfg=cfg,
                                        timings=gl_times)
             texture = result.images[-1]
@@ -70,9 +70,10 @@ def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZ
         for k, v in result.metric_history.items():
             metrics[f"{k}_last_50"] = float(v[-50:].mean())
         if spread_views:
-            weights, cw = loss_weights(model, cfg, style_view, _reference_view(renderer, content))
-            metrics["spread"] = view_losses(model, renderer, texture, content, style_view, cfg,
-                                            weights, cw, views=spread_views)
+            if naive:  # measured with the render-based weights, as the render run is
+                loss = view_loss(model, cfg, style_view, reference_view(renderer, content))
+            metrics["spread"] = view_losses(model, renderer, texture, content, style_view, loss,
+                                            views=spread_views)
         metrics["seam"] = turntable.seam_metric(mesh, texture)
         return turntable.write_outputs(output_dir, prefix, mesh, texture, renderer, frames, metrics)
     finally:

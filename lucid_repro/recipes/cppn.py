@@ -39,10 +39,10 @@ def train(model, objective, size=224, steps=STEPS, lr=LEARNING_RATE, every=8, us
     return result, holder["p"]
 
 
-def render_at(weights_or_cppn, size):
+def image_at(weights_or_cppn, size):
     """[size, size, 3] image of a CPPN (or its weights / .npz path) at any resolution."""
     p = weights_or_cppn if isinstance(weights_or_cppn, CPPN) else CPPN.from_weights(weights_or_cppn, size)
-    return p.render(size, batch=1).numpy()[0]
+    return p.image_at(size, batch=1).numpy()[0]
 
 
 def morph(weights_a, weights_b, frames=30, size=256):
@@ -57,5 +57,5 @@ def morph(weights_a, weights_b, frames=30, size=256):
     out = []
     for t in np.linspace(0.0, 1.0, frames):
         p.set_weights(interpolate_weights(a, b, float(t)))
-        out.append(p.render(size, batch=1).numpy()[0])
+        out.append(p.image_at(size, batch=1).numpy()[0])
     return out

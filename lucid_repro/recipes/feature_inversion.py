@@ -33,24 +33,13 @@ class InversionResult:
     loss: float                  # relative feature loss of the final image (no TV)
     layer_losses: Dict[str, float]
     losses: np.ndarray           # objective loss at each step
-    render: Any
+    render_result: Any               # the loop's RenderResult
 
 
 def relative_loss(acts, target):
     """||a - t||^2 / ||t||^2 (Mahendran & Vedaldi's normalized reconstruction error)."""
     target = tf.convert_to_tensor(target)
     return tf.reduce_sum(tf.square(acts - target)) / (tf.reduce_sum(tf.square(target)) + 1e-12)
-
-
-def check_layers(model, layers):
-    if isinstance(layers, str):
-        layers = [l.strip() for l in layers.split(",") if l.strip()]
-    layers = list(layers)
-    if not layers:
-        raise UserError("give at least one layer")
-    for layer in layers:
-        model.check_layer(layer)
-    return layers
 
 
 def inversion_objective(targets, tv_weight=0.0):
@@ -69,7 +58,7 @@ def inversion_objective(targets, tv_weight=0.0):
 def invert(model, image, layers, steps=256, param_kind=None, decorrelate=None, tv_weight=0.0,
            lr=render.DEFAULT_LEARNING_RATE, seed=0, progress=True, thresholds=None):
     """Reconstruct `image` ([H, W, 3] in [0, 1]) from its activations at `layers`."""
-    layers = check_layers(model, layers)
+    layers = model.check_layers(layers)
     if steps <= 0:
         raise UserError(f"steps must be positive, got {steps}")
     if tv_weight < 0:
@@ -90,7 +79,7 @@ def invert(model, image, layers, steps=256, param_kind=None, decorrelate=None, t
     layer_losses = {l: float(relative_loss(final_acts[l], targets[l])) for l in layers}
     return InversionResult(image=final, images=[im[0] for im in result.images],
                            loss=float(sum(layer_losses.values())), layer_losses=layer_losses,
-                           losses=result.losses, render=result)
+                           losses=result.losses, render_result=result)
 
 
 def stacked_ranvgg19(reference, layers, k=4, size=64, steps=64, seed=0, sigma=vgg.RANDOM_SIGMA,

@@ -26,7 +26,7 @@ DEFAULT_OBJECTIVE = "conv4_2:17"   # VGG19; Lucid used InceptionV1 mixed4b_pool_
 def visualize_3d(model, objective, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
                  view_size=DEFAULT_VIEW_SIZE, steps=LUCID_STEPS, lr=LUCID_LR, seed=0,
                  progress=True, renderer=None, thresholds=None, fft=True, decorrelate=True,
-                 background=0.0, timings=None):
+                 background=0.0, timings=None, stop_when=None):
     """Optimize a texture for `objective` through random views of `mesh`.
 
     Returns (RenderResult, renderer): result.images are textures [size, size, 3] at
@@ -37,8 +37,7 @@ def visualize_3d(model, objective, mesh="bunny", texture_size=DEFAULT_TEXTURE_SI
     from lucid_repro.gl.texture_param import TextureParam
 
     check_sizes(texture_size, view_size, steps)
-    objective = objectives.as_objective(objective)
-    objectives.check_against(objective, model)
+    objective = objectives.as_objective(objective)   # the loop checks it against the model
     mesh = load_mesh(mesh)
     own = renderer is None
     renderer = make_renderer(mesh, view_size) if own else renderer
@@ -50,7 +49,8 @@ def visualize_3d(model, objective, mesh="bunny", texture_size=DEFAULT_TEXTURE_SI
             optimizer=render.adam(lr), transforms=[],
             thresholds=thresholds or (steps,), seed=seed, progress=progress,
             step_inputs=random_view_inputs(renderer, timings=timings),
-            snapshot=lambda p: p.texture().numpy(), description=f"3D {objective.name}")
+            stop_when=stop_when,
+            description=f"3D {objective.name}")
     except BaseException:
         if own:
             renderer.close()

@@ -40,7 +40,7 @@ class TextureResult:
     loss: float                       # weighted total at the end
     losses: np.ndarray                # optimizer loss per step
     seconds: float
-    render: Any
+    render_result: Any               # the loop's RenderResult
 
 
 def default_layers(model):
@@ -53,14 +53,7 @@ def default_layers(model):
 def parse_layers(model, layers):
     if layers is None:
         layers = default_layers(model)
-    if isinstance(layers, str):
-        layers = [l.strip() for l in layers.split(",") if l.strip()]
-    layers = tuple(layers)
-    if not layers:
-        raise UserError("texture synthesis needs at least one layer")
-    for layer in layers:
-        model.check_layer(layer)
-    return layers
+    return tuple(model.check_layers(layers, "texture synthesis layers"))
 
 
 def default_weighting(model):
@@ -129,7 +122,7 @@ def synthesize(model, texture, layers=None, size=128, steps=256, param_kind=None
                          relative_errors={l: layer_losses[l] / targets.scales[l] for l in layers},
                          weights=dict(targets.weights),
                          loss=float(sum(targets.weights[l] * layer_losses[l] for l in layers)),
-                         losses=result.losses, seconds=seconds, render=result)
+                         losses=result.losses, seconds=seconds, render_result=result)
 
 
 def figure(model, textures, layers=None, size=128, steps=256, param_kind=None, seed=0, progress=True,

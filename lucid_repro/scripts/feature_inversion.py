@@ -9,7 +9,7 @@ relative reconstruction loss ||phi(x) - phi(x0)||^2 / ||phi(x0)||^2 and stores i
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, random_vgg_flags
 
 common.define_model_flags()
 flags.DEFINE_string("image", "zurich", "image to invert: a path or a packaged name")
@@ -20,11 +20,7 @@ flags.DEFINE_enum("param", None, ["fft", "pixel"],
                   "image parameterization (default: pixel for the VGGs, fft otherwise)")
 flags.DEFINE_float("tv_weight", 0.0, "weight of the total-variation (beta = 2) prior")
 flags.DEFINE_float("lr", 0.05, "Adam learning rate")
-flags.DEFINE_enum("pooling", "avg", ["avg", "max"], "VGG pooling (He et al.: avg)")
-flags.DEFINE_bool("stacked", False, "ranvgg19: He et al.'s greedy stacked random weights (built on the image)")
-flags.DEFINE_integer("stacked_k", 4, "stacked: weight sets sampled per layer")
-flags.DEFINE_integer("stacked_steps", 64, "stacked: inversion steps per candidate")
-flags.DEFINE_integer("stacked_size", 64, "stacked: reference image size")
+random_vgg_flags.define("the image")
 flags.DEFINE_string("output", "inversion.png", "output PNG (JSON of the loss next to it)")
 FLAGS = flags.FLAGS
 
@@ -32,18 +28,16 @@ FLAGS = flags.FLAGS
 def main(argv):
     import os
 
-    import functools
-
     from lucid_repro.assets import available_images, load, resize_longer_side, resolve_image
     from lucid_repro.errors import UserError
     from lucid_repro.images import save_image
-    from lucid_repro.models import random_vgg
     from lucid_repro.optvis.param import default_image_kind
     from lucid_repro.outputs import write_json
     from lucid_repro.recipes import feature_inversion as fi
 
-    for name in ("size", "steps", "lr", "stacked_k", "stacked_steps", "stacked_size"):
+    for name in ("size", "steps", "lr"):
         common.positive(name, getattr(FLAGS, name))
+    random_vgg_flags.check()
     if FLAGS.tv_weight < 0:
         raise UserError(f"--tv_weight must be >= 0, got {FLAGS.tv_weight}")
     common.finite("tv_weight", FLAGS.tv_weight, low=0)
@@ -56,9 +50,7 @@ def main(argv):
     layers = [l.strip() for l in (FLAGS.layer or "").split(",") if l.strip()]
     if not layers:
         raise UserError("--layer is empty")
-    stacked = functools.partial(fi.stacked_ranvgg19, image, layers, k=FLAGS.stacked_k, size=FLAGS.stacked_size,
-                                steps=FLAGS.stacked_steps, progress=FLAGS.progress) if FLAGS.stacked else None
-    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked)
+    model, report = random_vgg_flags.load_model(image, layers)
     r = fi.invert(model, image, layers, steps=FLAGS.steps, param_kind=FLAGS.param, tv_weight=FLAGS.tv_weight,
                   lr=FLAGS.lr, seed=FLAGS.seed, progress=FLAGS.progress)
     record = {"model": model.name, "image": FLAGS.image, "size": list(image.shape[:2]), "layers": layers,
@@ -74,13 +66,12 @@ def main(argv):
 def check_memory(hw):
     """Refuse sizes whose inversion would not fit in memory, before the image is resized."""
     from lucid_repro import limits
-    (h, w), side = hw, FLAGS.stacked_size
+    h, w = hw
     est = common.memory_estimate()
     est.add("network activations", max(limits.network_bytes(FLAGS.model, h, w),
-                                       limits.network_bytes(FLAGS.model, side, side, batch=2)
-                                       if FLAGS.stacked else 0))
+                                       random_vgg_flags.stacked_bytes(FLAGS.model)))
     est.add("image parameterization", limits.param_bytes(h, w) + limits.image_bytes(h, w, count=2))
-    est.check(f"--size={FLAGS.size}" + (f" --stacked_size={side}" if FLAGS.stacked else ""))
+    est.check(random_vgg_flags.size_flags(f"--size={FLAGS.size}"))
 
 
 if __name__ == "__main__":

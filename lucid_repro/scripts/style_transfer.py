@@ -11,7 +11,7 @@ losses and stores them in <output stem>.json.
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, random_vgg_flags
 
 common.define_model_flags()
 flags.DEFINE_string("content", "zurich", "content image: a path or a packaged name")
@@ -35,11 +35,7 @@ flags.DEFINE_enum("weighting", None, ["none", "omega", "relative"],
 flags.DEFINE_enum("batch_mode", None, ["lucid", "content", "fixed"],
                   "lucid = [generated, content, style crop] + transforms; content = [generated, content] "
                   "+ transforms, fixed style Grams; fixed = fixed targets, no transforms (default: preset)")
-flags.DEFINE_enum("pooling", "avg", ["avg", "max"], "VGG pooling (Gatys and He et al.: avg)")
-flags.DEFINE_bool("stacked", False, "ranvgg19: He et al.'s greedy stacked random weights (built on the content)")
-flags.DEFINE_integer("stacked_k", 4, "stacked: weight sets sampled per layer")
-flags.DEFINE_integer("stacked_steps", 64, "stacked: inversion steps per candidate")
-flags.DEFINE_integer("stacked_size", 64, "stacked: reference image size")
+random_vgg_flags.define("the content")
 flags.DEFINE_string("output", "style_transfer.png", "output PNG (JSON of the losses next to it)")
 FLAGS = flags.FLAGS
 
@@ -47,19 +43,16 @@ FLAGS = flags.FLAGS
 def main(argv):
     import os
 
-    import numpy as np
-
-    import functools
 
     from lucid_repro.assets import load, resize_longer_side, resolve_image
-    from lucid_repro.images import contact_sheet, save_image
-    from lucid_repro.models import random_vgg
+    from lucid_repro.images import save_image
     from lucid_repro.outputs import write_json
+    from lucid_repro.outputs.style_transfer import comparison_sheet, format_summary, summary
     from lucid_repro.recipes import style_transfer as st
-    from lucid_repro.recipes.feature_inversion import stacked_ranvgg19
 
-    for name in ("size", "steps", "lr", "style_scale", "stacked_k", "stacked_steps", "stacked_size"):
+    for name in ("size", "steps", "lr", "style_scale"):
         common.positive(name, getattr(FLAGS, name))
+    random_vgg_flags.check()
     common.finite("lr", FLAGS.lr)
     common.finite("style_scale", FLAGS.style_scale)
     for name in ("content_weight", "style_weight", "tv_weight"):
@@ -79,48 +72,41 @@ def main(argv):
                      weighting=FLAGS.weighting, batch=FLAGS.batch_mode)
     layers = [l for v in (FLAGS.style_layers, FLAGS.content_layers) if v for l in v.split(",")] or \
         list(st.PRESETS["ranvgg19"].style_layers + st.PRESETS["ranvgg19"].content_layers)
-    stacked = functools.partial(stacked_ranvgg19, content, layers, k=FLAGS.stacked_k, size=FLAGS.stacked_size,
-                                steps=FLAGS.stacked_steps, progress=FLAGS.progress) if FLAGS.stacked else None
-    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked)
+    model, report = random_vgg_flags.load_model(content, layers)
     preset = st.preset_for(model, **overrides)
     kinds = st.PARAMS if FLAGS.param == "both" else (FLAGS.param or preset.param,)
     results = st.compare_params(model, content, style_image, preset, params=kinds, steps=FLAGS.steps,
                                 seed=FLAGS.seed, progress=FLAGS.progress, lr=FLAGS.lr)
     stem = os.path.splitext(FLAGS.output)[0]
-    record = st.summary(results, model.name, preset, {
+    record = summary(results, model.name, preset, {
         "content": FLAGS.content, "style": FLAGS.style, "seed": FLAGS.seed, "pooling": FLAGS.pooling,
         "stacked": report})
     written = []
     if FLAGS.param == "both":
         for kind, r in results.items():
             written.append(save_image(f"{stem}_{kind}.png", r.image))
-        style_view = resize_longer_side(style_image, max(h, w))[:h, :w]
-        style_view = np.pad(style_view, ((0, h - style_view.shape[0]), (0, w - style_view.shape[1]), (0, 0)),
-                            constant_values=1.0)
-        written.append(save_image(FLAGS.output, contact_sheet(
-            [[content, style_view] + [r.image for r in results.values()]])))
+        written.append(save_image(FLAGS.output, comparison_sheet(content, style_image, results)))
     else:
         written.append(save_image(FLAGS.output, results[kinds[0]].image))
     written.append(write_json(stem + ".json", record))
-    print(st.format_summary(record))
+    print(format_summary(record))
     print("wrote " + ", ".join(written))
 
 
 def check_memory(hw):
     """Refuse sizes whose transfer would not fit in memory, before any image is resized."""
     from lucid_repro import limits
-    (h, w), side = hw, FLAGS.stacked_size
+    h, w = hw
     style_side = max(h, w) * FLAGS.style_scale   # fit_style: the style's longer side
     style_pixels = max(style_side * style_side, h * w)
     est = common.memory_estimate()
     est.add("network activations", max(limits.network_bytes(FLAGS.model, h, w, batch=3, transforms=True),
-                                       limits.network_bytes(FLAGS.model, side, side, batch=2)
-                                       if FLAGS.stacked else 0))
+                                       random_vgg_flags.stacked_bytes(FLAGS.model)))
     est.add("style image", limits.network_bytes(FLAGS.model, 1, style_pixels, backward=False)
             + limits.image_bytes(1, style_pixels, count=3))
     est.add("image parameterization", limits.param_bytes(h, w) + limits.image_bytes(h, w, count=6))
-    est.check(f"--size={FLAGS.size}" + (f" --style_scale={FLAGS.style_scale:g}" if FLAGS.style_scale != 1 else "")
-              + (f" --stacked_size={side}" if FLAGS.stacked else ""))
+    est.check(random_vgg_flags.size_flags(
+        f"--size={FLAGS.size}" + (f" --style_scale={FLAGS.style_scale:g}" if FLAGS.style_scale != 1 else "")))
 
 
 if __name__ == "__main__":

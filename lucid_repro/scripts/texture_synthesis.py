@@ -10,7 +10,7 @@ in <output stem>.json.
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, random_vgg_flags
 
 common.define_model_flags()
 flags.DEFINE_string("style", "starry_night", "texture image: a path or a packaged name "
@@ -28,11 +28,7 @@ flags.DEFINE_enum("weighting", None, ["none", "omega", "relative"],
 flags.DEFINE_bool("transforms", False, "Lucid's standard transformations (Gatys: none)")
 flags.DEFINE_bool("figure", False, "one row per layer set L1, L1+L2, ...")
 flags.DEFINE_float("lr", 0.05, "Adam learning rate")
-flags.DEFINE_enum("pooling", "avg", ["avg", "max"], "VGG pooling (Gatys and He et al.: avg)")
-flags.DEFINE_bool("stacked", False, "ranvgg19: He et al.'s greedy stacked random weights (built on the texture)")
-flags.DEFINE_integer("stacked_k", 4, "stacked: weight sets sampled per layer")
-flags.DEFINE_integer("stacked_steps", 64, "stacked: inversion steps per candidate")
-flags.DEFINE_integer("stacked_size", 64, "stacked: reference image size")
+random_vgg_flags.define("the texture")
 flags.DEFINE_string("output", "texture.png", "output PNG (JSON of the Gram losses next to it)")
 FLAGS = flags.FLAGS
 
@@ -40,19 +36,16 @@ FLAGS = flags.FLAGS
 def main(argv):
     import os
 
-    import functools
-
     from lucid_repro.assets import load
     from lucid_repro.errors import UserError
     from lucid_repro.images import contact_sheet, save_image
-    from lucid_repro.models import random_vgg
     from lucid_repro.optvis.param import default_image_kind
     from lucid_repro.outputs import write_json
     from lucid_repro.recipes import texture_synthesis as ts
-    from lucid_repro.recipes.feature_inversion import stacked_ranvgg19
 
-    for name in ("size", "steps", "lr", "stacked_k", "stacked_steps", "stacked_size"):
+    for name in ("size", "steps", "lr"):
         common.positive(name, getattr(FLAGS, name))
+    random_vgg_flags.check()
     names = [s.strip() for s in (FLAGS.style or "").split(",") if s.strip()]
     if not names:
         raise UserError("--style is empty")
@@ -65,9 +58,7 @@ def main(argv):
     textures = {os.path.splitext(os.path.basename(n))[0]: load(n, "styles") for n in names}
     first = next(iter(textures.values()))
     layers = FLAGS.layers.split(",") if FLAGS.layers else list(ts.GATYS_LAYERS)
-    stacked = functools.partial(stacked_ranvgg19, first, layers, k=FLAGS.stacked_k, size=FLAGS.stacked_size,
-                                steps=FLAGS.stacked_steps, progress=FLAGS.progress) if FLAGS.stacked else None
-    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked)
+    model, report = random_vgg_flags.load_model(first, layers)
     layers = ts.parse_layers(model, FLAGS.layers)
     options = dict(size=FLAGS.size, steps=FLAGS.steps, param_kind=FLAGS.param or default_image_kind(model), seed=FLAGS.seed,
                    progress=FLAGS.progress, loss=FLAGS.loss, weighting=FLAGS.weighting,
@@ -96,16 +87,15 @@ def main(argv):
 def check_memory(n_styles):
     """Refuse sizes whose synthesis would not fit in memory, before any image is resized."""
     from lucid_repro import limits
-    size, side = FLAGS.size, FLAGS.stacked_size
+    size = FLAGS.size
     n_layers = len(FLAGS.layers.split(",")) if FLAGS.layers else 5
     est = common.memory_estimate()
     est.add("network activations", max(limits.network_bytes(FLAGS.model, size, size, transforms=FLAGS.transforms),
-                                       limits.network_bytes(FLAGS.model, side, side, batch=2)
-                                       if FLAGS.stacked else 0))
+                                       random_vgg_flags.stacked_bytes(FLAGS.model)))
     est.add("image parameterization", limits.param_bytes(size, size))
     est.add("result images", limits.image_bytes(size, size, count=2 * (n_layers + 1) * n_styles
                                                 if FLAGS.figure else 2))
-    est.check(f"--size={size}" + (f" --stacked_size={side}" if FLAGS.stacked else ""))
+    est.check(random_vgg_flags.size_flags(f"--size={size}"))
 
 
 if __name__ == "__main__":

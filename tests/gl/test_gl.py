@@ -21,11 +21,6 @@ SIZE = 96
 
 
 @pytest.fixture(scope="module")
-def bunny():
-    return load_mesh("bunny")
-
-
-@pytest.fixture(scope="module")
 def renderer(bunny):
     r = UVRenderer(SIZE, SIZE)
     r.set_mesh(bunny)
@@ -274,7 +269,7 @@ def test_sample_view_like_lucid(bunny):
 # ----------------------------------------------------------------------------- rendering
 
 def test_render_bunny_uv_map(renderer):
-    uvm = renderer.render(orbit_view(0.0, 0.0, 12.0))
+    uvm = renderer.uv_map(orbit_view(0.0, 0.0, 12.0))
     assert uvm.shape == (SIZE, SIZE, 3) and uvm.dtype == np.float32
     mask = uvm[..., 2]
     assert set(np.unique(mask)) <= {0.0, 1.0}
@@ -288,18 +283,18 @@ def test_render_bunny_uv_map(renderer):
     assert rows[: SIZE // 8].mean() < rows[SIZE // 3: 2 * SIZE // 3].mean()
     # reused context/framebuffer: same view -> identical map
     pid = renderer.pid
-    again = renderer.render(orbit_view(0.0, 0.0, 12.0))
+    again = renderer.uv_map(orbit_view(0.0, 0.0, 12.0))
     assert renderer.pid == pid            # same OpenGL process, context and framebuffer
     np.testing.assert_array_equal(again, uvm)
 
 
 def test_two_views_differ(renderer):
-    a = renderer.render(orbit_view(0.0))
-    b = renderer.render(orbit_view(90.0))
-    c = renderer.render(sample_view(1))
+    a = renderer.uv_map(orbit_view(0.0))
+    b = renderer.uv_map(orbit_view(90.0))
+    c = renderer.uv_map(sample_view(1))
     assert np.abs(a - b).mean() > 0.02
     assert np.abs(a - c).mean() > 0.02
-    m = renderer.render(renderer.view_proj(orbit_view(90.0)))    # matrix form == camera form
+    m = renderer.uv_map(renderer.view_proj(orbit_view(90.0)))    # matrix form == camera form
     np.testing.assert_array_equal(m, b)
 
 
@@ -312,7 +307,7 @@ def test_orientation_with_identity_view_proj():
                 np.uint32([[0, 1, 2], [0, 2, 3]]))
     with UVRenderer(8, 6) as r:
         r.set_mesh(quad)
-        uvm = r.render(np.eye(4))
+        uvm = r.uv_map(np.eye(4))
     assert uvm.shape == (6, 8, 3) and np.all(uvm[..., 2] == 1.0)
     np.testing.assert_allclose(uvm[0, :, 0], (np.arange(8) + 0.5) / 8, atol=1e-5)
     np.testing.assert_allclose(uvm[:, 0, 1], 1.0 - (np.arange(6) + 0.5) / 6, atol=1e-5)
@@ -321,7 +316,7 @@ def test_orientation_with_identity_view_proj():
 
 
 def test_textured_render_changes_only_masked_pixels(renderer):
-    uvm = renderer.render(orbit_view(30.0, 10.0))
+    uvm = renderer.uv_map(orbit_view(30.0, 10.0))
     tex = mesh_texture("bunny", size=128)
     a = sample_texture(tex, uvm, background=0.5).numpy()
     b = sample_texture(tex[::-1, ::-1].copy(), uvm, background=0.5).numpy()
@@ -373,14 +368,14 @@ def test_opengl_process_without_tensorflow_and_its_errors(bunny):
     r = UVRenderer(16)
     assert "GL_RENDERER" in r.info and r.info["GL_MAX_RENDERBUFFER_SIZE"] >= 16
     r.set_mesh(bunny)
-    assert r.render().shape == (16, 16, 3)
+    assert r.uv_map().shape == (16, 16, 3)
     r._proc.kill()                                  # the child dies: a clear error, then closed
     r._proc.wait()
     with pytest.raises(UserError) as e:
-        r.render()
+        r.uv_map()
     assert "OpenGL process" in _one_line(e) and "died" in str(e.value)
     with pytest.raises(RuntimeError, match="closed"):
-        r.render()
+        r.uv_map()
     r.close()
     # close() ends and reaps the child
     with UVRenderer(8) as r2:
@@ -395,10 +390,10 @@ def test_renderer_errors():
         UVRenderer(0, 10)
     with UVRenderer(8) as r:
         with pytest.raises(UserError):
-            r.render(Camera(eye=(0, 0, 5)))          # no mesh yet
+            r.uv_map(Camera(eye=(0, 0, 5)))          # no mesh yet
         r.set_mesh("bunny")
         with pytest.raises(UserError):
-            r.render(np.eye(3))
+            r.uv_map(np.eye(3))
 
 
 # ----------------------------------------------------------------------------- sampler

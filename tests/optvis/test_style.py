@@ -75,3 +75,49 @@ def test_content_objective_and_gradient():
         v = o({"l": x}.__getitem__)
     assert np.isclose(-float(v), np.mean(x.numpy() ** 2), rtol=1e-5)
     np.testing.assert_allclose(tape.gradient(v, x).numpy(), -2 * x.numpy() / x.numpy().size, rtol=1e-4)
+
+
+class _Layers:
+    name = "vgg19_avgpool"
+
+    def check_layer(self, layer):
+        if layer not in ("a", "b", "c"):
+            raise UserError(f"unknown layer {layer!r}")
+
+
+def test_one_config_for_2d_and_3d():
+    presets = {"vgg19": style.StyleConfig(("a", "b"), ("c",), content_weight=3.0, weighting="relative")}
+    # the family's preset (vgg19_avgpool is of family vgg19), overrides parsed and checked
+    cfg = style.config_for(_Layers(), presets, content_weight=None, style_layers="a, b")
+    assert cfg == presets["vgg19"]
+    cfg = style.config_for(_Layers(), presets, params=("fft",), style_layers="b", content_weight=0.5)
+    assert cfg.style_layers == ("b",) and cfg.content_weight == 0.5 and cfg.weighting == "relative"
+    for bad, needle in [(dict(style_layers="z"), "unknown layer"), (dict(tv_weight=-1.0), "tv_weight"),
+                        (dict(weighting="l2"), "weighting must be"), (dict(batch="x"), "batch must be"),
+                        (dict(param="pixel"), "param must be"), (dict(content_weight=float("nan")), ">= 0")]:
+        with pytest.raises(UserError, match=needle):
+            style.config_for(_Layers(), presets, params=("fft",), **bad)
+    with pytest.raises(UserError, match="no style-transfer preset"):
+        style.config_for(_Layers(), {}, style_layers="a")
+    assert style.config_for(_Layers(), {}, style_layers="a", content_layers="c").weighting == "none"
+
+
+def test_relative_weighting_divides_by_the_targets_magnitude():
+    # identity "model": activations are the image itself, one layer
+    class Identity:
+        name = "identity"
+
+        def check_layer(self, layer):
+            return layer
+
+        def activations(self, x, layers):
+            return {l: x for l in layers}
+
+    rng = np.random.RandomState(0)
+    content, style_image = rng.rand(4, 5, 3).astype(np.float32), rng.rand(6, 6, 3).astype(np.float32)
+    cfg = style.StyleConfig(("x",), ("x",), content_weight=4.0, weighting="relative", batch="lucid")
+    loss = style.StyleContentLoss(Identity(), content, style_image, cfg)
+    f = style_image.reshape(-1, 3)
+    assert np.isclose(loss.style_layer_weights[0], 1.0 / np.mean(np.abs(f.T @ f / 36)), rtol=1e-5)
+    assert np.isclose(loss.content_layer_weights[0], 4.0 / np.mean(content), rtol=1e-5)
+    assert loss.weights == {"style/x": loss.style_layer_weights[0], "content/x": loss.content_layer_weights[0]}

@@ -28,11 +28,6 @@ VIEW = 48
 
 
 @pytest.fixture(scope="module")
-def bunny():
-    return load_mesh("bunny")
-
-
-@pytest.fixture(scope="module")
 def renderer(bunny):
     r = UVRenderer(VIEW, VIEW)
     r.set_mesh(bunny)
@@ -42,7 +37,7 @@ def renderer(bunny):
 
 @pytest.fixture(scope="module")
 def uvmask(renderer):
-    return renderer.render(orbit_view(30.0, 10.0, 12.0, target=renderer.mesh))
+    return renderer.uv_map(orbit_view(30.0, 10.0, 12.0, target=renderer.mesh))
 
 
 # ----------------------------------------------------------------------------- parameterization

@@ -12,6 +12,7 @@ from lucid_repro.errors import UserError
 from lucid_repro.optvis import param
 from lucid_repro.recipes import aligned_interpolation as ai
 from regression import check_regression, regression
+from script_checks import assert_refused
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -127,7 +128,5 @@ def test_script_writes_strip_gif_mp4(tmp_path):
 def test_script_bad_flags(tmp_path, args):
     out = tmp_path / "strip.png"
     r = _script("--frames=3", "--size=32", "--steps=1", *args, f"--output={out}")
-    assert r.returncode == 2
-    err = r.stderr.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error:"), r.stderr
+    assert_refused(r, "", tmp_path, out)
     assert not any(tmp_path.iterdir())

@@ -42,8 +42,8 @@ def _randomized(size=16, seed=0):
 
 def test_any_resolution_from_the_same_weights():
     p = _randomized()
-    small = p.render(17).numpy()[0]
-    big = p.render(33).numpy()[0]
+    small = p.image_at(17).numpy()[0]
+    big = p.image_at(33).numpy()[0]
     # linspace(-r, r, 17) is every other point of linspace(-r, r, 33)
     np.testing.assert_allclose(big[::2, ::2], small, atol=1e-5)
     assert small.std() > 0.01
@@ -80,7 +80,7 @@ def test_training_regression(vgg19):
     # 32 px, 6 Adam steps at lr 0.005, no transforms, seed 0;
     # tolerance: tests/reference/README.md (spread measured across CPU kernel paths)
     check_regression("cppn_vgg19_conv3_1_5", result.images[-1])
-    assert cppn.render_at(p, 48).shape == (48, 48, 3)
+    assert cppn.image_at(p, 48).shape == (48, 48, 3)
 
 
 def _script(*args):

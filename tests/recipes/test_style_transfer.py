@@ -12,6 +12,7 @@ from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.models.base import FeatureModel
 from lucid_repro.optvis import style
+from lucid_repro.outputs.style_transfer import format_summary, summary
 from lucid_repro.recipes import style_transfer as st
 from script_checks import assert_refused
 from regression import check_regression, regression
@@ -101,14 +102,14 @@ def test_auto_weights_closed_form():
 def test_loss_maths(vgg19, images):
     content, style_image = images
     p = st.preset_for(vgg19, weighting="relative")
-    loss = st.StyleTransferLoss(vgg19, content, style_image, p)
+    loss = style.StyleContentLoss(vgg19, content, style_image, p)
     at_content = loss.evaluate(content)
     assert at_content["content_loss"] == 0.0 and at_content["style_loss"] > 0
     # relative weighting: 1 / mean(target^2) for the squared distance
     l = p.style_layers[0]
     assert np.isclose(loss.omega[f"style/{l}"], 1.0 / np.mean(loss.style_grams[l] ** 2), rtol=1e-5)
     # style loss of the style image itself is zero (same image, same Grams)
-    same = st.StyleTransferLoss(vgg19, style_image, style_image, p)
+    same = style.StyleContentLoss(vgg19, style_image, style_image, p)
     assert abs(same.evaluate(style_image)["style_loss"]) < 1e-6
     # the raw Gram term is the mean squared Gram difference (Gatys' E_l times 4)
     acts = vgg19.activations(tf.constant(content[None]), [l])[l].numpy()[0]
@@ -149,10 +150,10 @@ def test_compare_params_and_summary(vgg19, images):
     content, style_image = images
     results = st.compare_params(vgg19, content, style_image, steps=3, progress=False)
     assert set(results) == {"fft", "pixel"}
-    record = st.summary(results, "vgg19", st.preset_for(vgg19))
+    record = summary(results, "vgg19", st.preset_for(vgg19))
     json.dumps(record)
     assert record["results"]["fft"]["content_loss"] > 0 and "style/relu1_1" in record["weights"]
-    assert "fft" in st.format_summary(record)
+    assert "fft" in format_summary(record)
 
 
 def test_inception_v1_mechanics():

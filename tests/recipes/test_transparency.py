@@ -14,6 +14,7 @@ from lucid_repro.optvis import alpha
 from lucid_repro.optvis import objectives as obj
 from lucid_repro.recipes import transparency
 from regression import check_regression, regression
+from script_checks import assert_refused
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -132,7 +133,5 @@ def test_script_writes_rgba_and_previews(tmp_path):
 def test_script_bad_flags(tmp_path, args):
     out = tmp_path / "x.png"
     r = _script("--size=48", "--crop=24", "--steps=1", *args, f"--output={out}")
-    assert r.returncode == 2
-    err = r.stderr.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error:"), r.stderr
+    assert_refused(r, "", tmp_path, out)
     assert not any(tmp_path.iterdir())

@@ -55,3 +55,9 @@ class Param(tf.Module):
 
     def __call__(self, **step_inputs):
         return self._fn(**step_inputs)
+
+    def picture(self, **step_inputs):
+        """The image this parameterization stands for, as the render loop records it at
+        its thresholds: by default what it returns; a texture parameterization returns
+        its texture, not the view of it the network sees."""
+        return self(**step_inputs)

@@ -9,7 +9,7 @@ weights drawn from a fan-in variance-scaling truncated normal, biases from
 N(0, 0.1). 8451 parameters for RGB output.
 
 Because the network is a function of continuous coordinates, the same weights
-render the image at any resolution (`CPPN.render(size)`), and the weights of two
+render the image at any resolution (`CPPN.image_at(size)`), and the weights of two
 CPPNs can be interpolated (`interpolate_weights`).
 """
 import os
@@ -79,7 +79,7 @@ class CPPN(Param):
             raise UserError("CPPN layer count and widths must be positive")
         if activation not in ACTIVATIONS:
             raise UserError(f"unknown CPPN activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
-        super().__init__(lambda **_: self.render(self.size, self.batch), (), name="cppn")
+        super().__init__(lambda **_: self.image_at(self.size, self.batch), (), name="cppn")
         self.size, self.batch = int(size), int(batch)
         self.activation = activation
         self.normalize = bool(normalize)
@@ -102,10 +102,10 @@ class CPPN(Param):
         self.kernels, self.biases, self.offsets = kernels, biases, offsets
         self.params = [v for pair in zip(kernels, biases) for v in pair] + offsets
 
-    def render(self, size, batch=None):
+    def image_at(self, size, batch=None):
         """The image [batch, size, size, channels] in [0, 1] at any resolution."""
         if size <= 0:
-            raise UserError(f"render size must be positive, got {size}")
+            raise UserError(f"CPPN image size must be positive, got {size}")
         net = coordinates(size, batch or self.batch)
         for i in range(len(self.kernels) - 1):
             net = tf.einsum("bhwc,cd->bhwd", net, self.kernels[i]) + self.biases[i]

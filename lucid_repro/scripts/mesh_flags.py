@@ -1,0 +1,44 @@
+"""Flags shared by the 3D scripts (a mesh, its texture, random views, a turntable),
+checked in a second, before TensorFlow loads."""
+from absl import flags
+
+from lucid_repro.scripts import common
+
+FLAGS = flags.FLAGS
+
+
+def define(steps, lr, naive_help, output_dir, mesh_help=""):
+    """`steps`, `lr`: Lucid's notebook values (the defaults)."""
+    flags.DEFINE_string("mesh", "bunny", "packaged mesh name, directory of .3d buffers, or .obj file"
+                        + (f" ({mesh_help})" if mesh_help else ""))
+    flags.DEFINE_integer("texture_size", 512, "texture side in texels (Lucid: 1024)")
+    flags.DEFINE_integer("view_size", 224, "rendered view side in pixels (Lucid: 512)")
+    flags.DEFINE_integer("steps", steps, "optimization steps, one random view each (Lucid: 400)")
+    flags.DEFINE_float("lr", lr, f"Adam learning rate (Lucid's notebook: {lr:g})")
+    flags.DEFINE_integer("frames", 24, "turntable GIF frames (>= 2)")
+    flags.DEFINE_bool("naive", False, f"baseline: {naive_help}, wrapped on the mesh")
+    flags.DEFINE_integer("naive_size", None, "side of the flat image for --naive "
+                         "(default: texture_size / texels per view pixel, same pattern scale)")
+    flags.DEFINE_string("output_dir", output_dir, "directory for the outputs")
+
+
+def check_and_load_mesh(batch):
+    """Check the shared flags and the memory of a `batch`-image step; return the mesh
+    (normalized as Lucid's `meshutil.normalize_mesh`)."""
+    from lucid_repro.gl import load_mesh, turntable
+    for name in ("texture_size", "view_size", "steps", "lr"):
+        common.positive(name, getattr(FLAGS, name))
+    if FLAGS.naive_size is not None:
+        common.positive("naive_size", FLAGS.naive_size)
+    common.finite("lr", FLAGS.lr)
+    turntable.check_frames(FLAGS.frames)
+    common.check_output_dir(FLAGS.output_dir)
+    common.check_3d_memory(batch=batch)
+    return load_mesh(FLAGS.mesh, normalize=True)
+
+
+def run_options():
+    """The shared flags as keyword arguments of the outputs' `run`."""
+    return dict(texture_size=FLAGS.texture_size, view_size=FLAGS.view_size, steps=FLAGS.steps,
+                lr=FLAGS.lr, seed=FLAGS.seed, frames=FLAGS.frames, naive=FLAGS.naive,
+                naive_size=FLAGS.naive_size, progress=FLAGS.progress)
