@@ -58,7 +58,9 @@ def main(argv):
         raise UserError("--layer is empty")
     stacked = functools.partial(fi.stacked_ranvgg19, image, layers, k=FLAGS.stacked_k, size=FLAGS.stacked_size,
                                 steps=FLAGS.stacked_steps, progress=FLAGS.progress) if FLAGS.stacked else None
-    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked)
+    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked,
+                                          **common.model_kwargs())
+    common.describe_model(model)
     r = fi.invert(model, image, layers, steps=FLAGS.steps, param_kind=FLAGS.param, tv_weight=FLAGS.tv_weight,
                   lr=FLAGS.lr, seed=FLAGS.seed, progress=FLAGS.progress)
     record = {"model": model.name, "image": FLAGS.image, "size": list(image.shape[:2]), "layers": layers,
@@ -66,7 +68,7 @@ def main(argv):
               "relative_loss": r.loss, "layer_losses": r.layer_losses, "seed": FLAGS.seed,
               "pooling": FLAGS.pooling, "stacked": report}
     stem = os.path.splitext(FLAGS.output)[0]
-    written = [save_image(FLAGS.output, r.image), write_json(stem + ".json", record)]
+    written = [save_image(FLAGS.output, r.image), write_json(stem + ".json", common.with_model_info(record, model))]
     print(f"relative reconstruction loss at {','.join(layers)}: {r.loss:.4g}")
     print("wrote " + ", ".join(written))
 

@@ -81,7 +81,9 @@ def main(argv):
         list(st.PRESETS["ranvgg19"].style_layers + st.PRESETS["ranvgg19"].content_layers)
     stacked = functools.partial(stacked_ranvgg19, content, layers, k=FLAGS.stacked_k, size=FLAGS.stacked_size,
                                 steps=FLAGS.stacked_steps, progress=FLAGS.progress) if FLAGS.stacked else None
-    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked)
+    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked,
+                                          **common.model_kwargs())
+    common.describe_model(model)
     preset = st.preset_for(model, **overrides)
     kinds = st.PARAMS if FLAGS.param == "both" else (FLAGS.param or preset.param,)
     results = st.compare_params(model, content, style_image, preset, params=kinds, steps=FLAGS.steps,
@@ -101,7 +103,7 @@ def main(argv):
             [[content, style_view] + [r.image for r in results.values()]])))
     else:
         written.append(save_image(FLAGS.output, results[kinds[0]].image))
-    written.append(write_json(stem + ".json", record))
+    written.append(write_json(stem + ".json", common.with_model_info(record, model)))
     print(st.format_summary(record))
     print("wrote " + ", ".join(written))
 

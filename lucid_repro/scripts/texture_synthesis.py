@@ -67,7 +67,9 @@ def main(argv):
     layers = FLAGS.layers.split(",") if FLAGS.layers else list(ts.GATYS_LAYERS)
     stacked = functools.partial(stacked_ranvgg19, first, layers, k=FLAGS.stacked_k, size=FLAGS.stacked_size,
                                 steps=FLAGS.stacked_steps, progress=FLAGS.progress) if FLAGS.stacked else None
-    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked)
+    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked,
+                                          **common.model_kwargs())
+    common.describe_model(model)
     layers = ts.parse_layers(model, FLAGS.layers)
     options = dict(size=FLAGS.size, steps=FLAGS.steps, param_kind=FLAGS.param or default_image_kind(model), seed=FLAGS.seed,
                    progress=FLAGS.progress, loss=FLAGS.loss, weighting=FLAGS.weighting,
@@ -89,7 +91,7 @@ def main(argv):
         print("final Gram loss per layer (relative): " + "  ".join(
             f"{l} {v:.4g} ({r.relative_errors[l]:.3g})" for l, v in r.layer_losses.items()))
     record.update(seed=FLAGS.seed, pooling=FLAGS.pooling, stacked=report)
-    written = [save_image(FLAGS.output, image), write_json(stem + ".json", record)]
+    written = [save_image(FLAGS.output, image), write_json(stem + ".json", common.with_model_info(record, model))]
     print("wrote " + ", ".join(written))
 
 
