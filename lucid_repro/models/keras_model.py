@@ -93,6 +93,10 @@ def _first_line(error):
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def _range_text(input_range):
+    return "{:g},{:g}".format(*input_range)
+
+
 def _check_range(input_range):
     try:
         lo, hi = (float(v) for v in input_range)
@@ -119,7 +123,7 @@ def resolve_preprocessing(model_name, preprocess=None, input_range=None):
             input_range = family_range if input_range is None else input_range
             log.warning("no preprocessing given for %s: using its keras.applications family's %r "
                         "(input_range %s); say --preprocess to silence this", model_name, preprocess,
-                        tuple(family_range))
+                        _range_text(family_range))
         else:   # not a known architecture: nothing to warn about
             preprocess = "none"
     if input_range is None:
@@ -138,7 +142,8 @@ def resolve_preprocessing(model_name, preprocess=None, input_range=None):
         raise UserError(f"unknown preprocessing {preprocess!r}; valid: {', '.join(PRESETS)} or a callable")
     if family and not guessed and (label, (lo, hi)) != (family[0], tuple(float(v) for v in family[1])):
         log.warning("%s looks like a keras.applications model, which expects preprocess=%r with "
-                    "input_range %s, not %r with %s", model_name, family[0], tuple(family[1]), label, (lo, hi))
+                    "input_range %s, not %r with %s", model_name, family[0], _range_text(family[1]), label,
+                    _range_text((lo, hi)))
 
     def preprocess_fn(x):
         if (lo, hi) != (0.0, 1.0):
