@@ -256,7 +256,9 @@ class _Tracer:
     def call(self, op, *args, prefix="", **kwargs):
         is_nested = isinstance(op, tf.keras.Model) and (
             isinstance(op, tf.keras.Sequential) or hasattr(op, "_run_through_graph"))
-        if is_nested and len(args) == 1 and not kwargs:
+        # base(x, training=False) (transfer learning) runs in inference either way
+        plain = all(k == "training" or (k == "mask" and v is None) for k, v in kwargs.items())
+        if is_nested and len(args) == 1 and plain:
             out = self.run(op, args[0], prefix=(prefix + "/" if prefix else "") + op.name)
         else:
             out = op(*args, **kwargs)

@@ -150,11 +150,17 @@ def test_logits_layer_by_name_and_errors():
         attribution.class_score(m, 10)
 
 
-def test_nested_application_is_walked_into():
+@pytest.mark.parametrize("form", ["functional", "sequential"])
+def test_nested_application_is_walked_into(form):
     base = keras.applications.MobileNetV2(input_shape=(32, 32, 3), weights=None, include_top=False,
                                           alpha=0.35)
-    net = keras.Sequential([keras.Input((32, 32, 3)), base, keras.layers.GlobalAveragePooling2D(name="gap"),
-                            keras.layers.Dense(3, activation="softmax", name="head")], name="transfer")
+    gap = keras.layers.GlobalAveragePooling2D(name="gap")
+    head = keras.layers.Dense(3, activation="softmax", name="head")
+    if form == "functional":     # the transfer-learning idiom: base(x, training=False)
+        inp = keras.Input((32, 32, 3))
+        net = keras.Model(inp, head(gap(base(inp, training=False))), name="transfer")
+    else:
+        net = keras.Sequential([keras.Input((32, 32, 3)), base, gap, head], name="transfer")
     m = FeatureModel.from_keras(net, preprocess="tf")
     assert "block_1_expand_relu" in m.layer_names and "gap" in m.layer_names
     assert m.classifier_layers == ("head_logits",)
