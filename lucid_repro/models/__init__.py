@@ -5,11 +5,13 @@
     m = load("ranvgg19", seed=0)            # random weights, He et al. 2016
     m = load("inception_v1")                # frozen graph, downloaded and cached
     m = load("hub:<handle or dir>", layers=[...])
+    m = load("keras:model.keras", preprocess="caffe")   # any Keras file / SavedModel dir
+    m = FeatureModel.from_keras(keras_model, preprocess="tf")
 """
 from lucid_repro.errors import UserError
 from lucid_repro.models.base import FeatureModel
 
-MODEL_NAMES = ("vgg19", "ranvgg19", "inception_v1", "hub:<handle>")
+MODEL_NAMES = ("vgg19", "ranvgg19", "inception_v1", "hub:<handle>", "keras:<file or dir>")
 
 
 def load(name, path=None, **kwargs):
@@ -28,6 +30,11 @@ def load(name, path=None, **kwargs):
     if isinstance(name, str) and name.startswith("hub:"):
         from lucid_repro.models.hub import load_hub
         return load_hub(name[4:], **kwargs)
+    if isinstance(name, str) and name.startswith("keras:"):
+        if path is not None:
+            raise UserError("keras: models carry their own weights; drop --weights")
+        from lucid_repro.models.keras_model import load_keras
+        return load_keras(name[6:], **kwargs)
     raise UserError(f"unknown model {name!r}; valid models: {', '.join(MODEL_NAMES)}")
 
 

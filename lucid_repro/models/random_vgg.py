@@ -64,12 +64,13 @@ def stacked_ranvgg19(layers, score, k=4, seed=0, sigma=vgg.RANDOM_SIGMA):
     return model, report
 
 
-def load_model(name, weights=None, seed=0, pooling="avg", stacked=None):
+def load_model(name, weights=None, seed=0, pooling="avg", stacked=None, **kwargs):
     """Load a zoo model for the Gram/content recipes: VGG19 and the random VGG19 with
     the chosen pooling (Gatys and He et al. use average pooling). `stacked`: None, or a
     function seed -> (model, report) building the greedy stacked random VGG19 (e.g.
     `recipes.feature_inversion.stacked_ranvgg19` bound to a reference image and layers).
-    Returns (model, report); report is None unless stacked."""
+    Other models (`inception_v1`, `hub:`, `keras:`) load with `kwargs` (e.g. a keras:
+    model's preprocess). Returns (model, report); report is None unless stacked."""
     from lucid_repro import models
     if pooling not in POOLINGS:
         raise UserError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
@@ -85,7 +86,7 @@ def load_model(name, weights=None, seed=0, pooling="avg", stacked=None):
                 raise UserError("the stacked random VGG19 uses average pooling (He et al.)")
             return stacked(seed=seed)
         return models.load("ranvgg19", seed=seed, pooling=pooling), None
-    return models.load(name, path=weights), None
+    return models.load(name, path=weights, **kwargs), None
 
 
 def with_avg_pooling(model):

@@ -25,7 +25,8 @@ def save_outputs(rgba, output, metrics=None):
     return paths
 
 
-def run(model, objective, output, size=320, crop=160, steps=1000, lr=LEARNING_RATE, seed=0, progress=True):
+def run(model, objective, output, size=320, crop=160, steps=1000, lr=LEARNING_RATE, seed=0, progress=True,
+        extra=None):
     """Visualize, measure (mean alpha, alpha-attribution correlation) and save."""
     result, rgba = visualize(model, objective, size=size, crop=crop, steps=steps, lr=lr, seed=seed,
                              progress=progress)
@@ -35,6 +36,7 @@ def run(model, objective, output, size=320, crop=160, steps=1000, lr=LEARNING_RA
                    alpha_attribution_corr_pixel=corr["alpha_attribution_corr_pixel"],
                    attribution_block=corr["block"],
                    final_loss=float(result.losses[-1]), size=size, crop=crop, steps=int(result.steps))
+    metrics.update(extra or {})   # e.g. a keras: model's preprocessing (scripts.common.with_model_info)
     return save_outputs(rgba, output, metrics), metrics, rgba
 
 

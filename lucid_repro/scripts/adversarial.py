@@ -16,7 +16,6 @@ from lucid_repro.scripts import common
 common.define_model_flags()
 flags.DEFINE_string("image", None, "photo to perturb (default: the packaged bridge.jpg)")
 flags.DEFINE_string("target", None, "class index (classifier) or guide image path (feature adversary)")
-flags.DEFINE_string("logits_layer", None, "logits layer of a hub classifier")
 flags.DEFINE_string("layer", None, "feature adversary: layer to match (default: pool5 on VGG19)")
 flags.DEFINE_float("epsilon", None, "L-inf budget in grey levels (default 8 classifier, 10 feature)")
 flags.DEFINE_float("step_size", 1.0, "step in grey levels (sign steps / Adam learning rate)")

@@ -57,6 +57,7 @@ def main(argv):
                                         use_transforms=not FLAGS.no_transforms, seed=FLAGS.seed,
                                         progress=FLAGS.progress)
     metrics.update({"from": a, "to": b, "model": FLAGS.model})
+    common.with_model_info(metrics, model)
     paths = ai_files.save_outputs(frames, FLAGS.output, metrics, fps=FLAGS.fps)
     print(f"{'shared' if shared else 'independent'} interpolation {a} -> {b}: adjacent-frame SSIM "
           f"{metrics['ssim']:.3f}, pixel correlation {metrics['corr']:.3f}")

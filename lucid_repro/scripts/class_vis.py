@@ -14,7 +14,6 @@ from lucid_repro.scripts import common
 
 common.define_model_flags(default_model="inception_v1")
 flags.DEFINE_integer("class", None, "class index (InceptionV1: 0..1007 of the inception5h labels)")
-flags.DEFINE_string("logits_layer", None, "logits layer of a hub classifier")
 flags.DEFINE_enum("method", "both", ["yosinski", "fft", "both"], "regularization / parameterization")
 flags.DEFINE_integer("size", 224, "image side in pixels")
 flags.DEFINE_integer("steps", None, "steps (default: 100 yosinski, 512 fft)")

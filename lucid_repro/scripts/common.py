@@ -13,8 +13,21 @@ CHECKPOINT_MINUTES = 5
 
 
 def define_model_flags(default_model="vgg19"):
-    flags.DEFINE_string("model", default_model, "vgg19 | ranvgg19 | inception_v1 | hub:<handle>")
+    flags.DEFINE_string("model", default_model, "vgg19 | ranvgg19 | inception_v1 | hub:<handle> | "
+                        "keras:<.keras/.h5 file or SavedModel dir> (your own model)")
     flags.DEFINE_string("weights", None, "local weight file (VGG19 .bin/.h5, InceptionV1 .pb)")
+    flags.DEFINE_string("logits_layer", None, "logits (pre-softmax) layer of a hub: or keras: classifier "
+                        "(keras: default: found automatically)")
+    flags.DEFINE_string("preprocess", None, "keras: models: caffe (BGR, ImageNet mean, 0..255: VGG, ResNet50) | "
+                        "tf ([-1, 1]: Inception, MobileNet, Xception) | torch (ImageNet mean/std) | none | "
+                        "module:function (takes images in --input_range); default: the keras.applications "
+                        "family's, else none (warned)")
+    flags.DEFINE_string("input_range", None, "keras: models: 'low,high' range the images are scaled to before "
+                        "--preprocess=none or a module:function (default 0,1; e.g. 0,255 for EfficientNet)")
+    flags.DEFINE_string("custom_objects", None, "keras: models: module:attr[,module:attr] custom layers to "
+                        "import (a dict attr is merged); nothing is imported otherwise")
+    flags.DEFINE_bool("unsafe_deserialization", False, "keras: models: load a file holding serialized "
+                      "Python code (Lambda layers); only for files you trust")
     flags.DEFINE_integer("seed", 0, "random seed (same seed and flags give the same image)")
     flags.DEFINE_bool("progress", True, "show a progress bar")
     flags.DEFINE_integer("checkpoint_every", 0,
@@ -24,12 +37,56 @@ def define_model_flags(default_model="vgg19"):
     flags.DEFINE_bool("resume", False, "continue an interrupted run from its checkpoint (same flags)")
 
 
+def model_kwargs():
+    """Keyword arguments of `models.load` the flags give for --model (keras: options)."""
+    keras_flags = ("preprocess", "input_range", "custom_objects", "unsafe_deserialization")
+    if not FLAGS.model.startswith("keras:"):
+        used = [f for f in keras_flags if FLAGS[f].present]
+        if used:
+            raise UserError(f"--{used[0]} applies to --model=keras:PATH only")
+        return {}
+    kwargs = {"logits_layer": FLAGS.logits_layer, "safe_mode": not FLAGS.unsafe_deserialization,
+              "custom_objects": FLAGS.custom_objects}
+    preprocess = FLAGS.preprocess
+    if preprocess is not None and ":" in preprocess:
+        from lucid_repro.models.keras_model import parse_custom_objects
+        preprocess = next(iter(parse_custom_objects(preprocess).values()))
+    kwargs["preprocess"] = preprocess
+    if FLAGS.input_range is not None:
+        try:
+            low, high = (float(v) for v in FLAGS.input_range.split(","))
+        except ValueError:
+            raise UserError(f"--input_range must be 'low,high', got {FLAGS.input_range!r}") from None
+        kwargs["input_range"] = (low, high)
+    return kwargs
+
+
 def load_model_from_flags():
     from lucid_repro import models
-    kwargs = {}
+    kwargs = model_kwargs()
     if FLAGS.model == "ranvgg19":
         kwargs["seed"] = FLAGS.seed
-    return models.load(FLAGS.model, path=FLAGS.weights, **kwargs)
+    model = models.load(FLAGS.model, path=FLAGS.weights, **kwargs)
+    describe_model(model)
+    return model
+
+
+def describe_model(model):
+    """One stdout line saying how a keras: model is seen (its preprocessing, its logits)."""
+    info = getattr(model, "info", None)
+    if info:
+        print(f"model {model.name}: preprocess={info['preprocess']} input_range={info['input_range']}"
+              f"{' (guessed)' if info.get('preprocess_guessed') else ''}, logits={info.get('logits_layer')}, "
+              f"{len(model.layer_names)} layers")
+
+
+def with_model_info(record, model):
+    """The run's JSON record with how a keras: model was seen (its preprocessing choice,
+    logits layer, source) under "model_info"; other models add nothing."""
+    info = getattr(model, "info", None)
+    if info:
+        record["model_info"] = dict(info)
+    return record
 
 
 def positive(name, value):

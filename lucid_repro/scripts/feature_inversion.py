@@ -58,7 +58,7 @@ def main(argv):
               "relative_loss": r.loss, "layer_losses": r.layer_losses, "seed": FLAGS.seed,
               "pooling": FLAGS.pooling, "stacked": report}
     stem = os.path.splitext(FLAGS.output)[0]
-    written = [save_image(FLAGS.output, r.image), write_json(stem + ".json", record)]
+    written = [save_image(FLAGS.output, r.image), write_json(stem + ".json", common.with_model_info(record, model))]
     print(f"relative reconstruction loss at {','.join(layers)}: {r.loss:.4g}")
     print("wrote " + ", ".join(written))
 

@@ -33,7 +33,10 @@ def load_model(image, layers):
     from lucid_repro.recipes.feature_inversion import stacked_ranvgg19
     stacked = functools.partial(stacked_ranvgg19, image, layers, k=FLAGS.stacked_k, size=FLAGS.stacked_size,
                                 steps=FLAGS.stacked_steps, progress=FLAGS.progress) if FLAGS.stacked else None
-    return random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling, stacked=stacked)
+    model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling,
+                                          stacked=stacked, **common.model_kwargs())
+    common.describe_model(model)
+    return model, report
 
 
 def stacked_bytes(model_name):

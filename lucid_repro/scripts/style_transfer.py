@@ -88,7 +88,7 @@ def main(argv):
         written.append(save_image(FLAGS.output, comparison_sheet(content, style_image, results)))
     else:
         written.append(save_image(FLAGS.output, results[kinds[0]].image))
-    written.append(write_json(stem + ".json", record))
+    written.append(write_json(stem + ".json", common.with_model_info(record, model)))
     print(format_summary(record))
     print("wrote " + ", ".join(written))
 

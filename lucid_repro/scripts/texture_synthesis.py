@@ -80,7 +80,7 @@ def main(argv):
         print("final Gram loss per layer (relative): " + "  ".join(
             f"{l} {v:.4g} ({r.relative_errors[l]:.3g})" for l, v in r.layer_losses.items()))
     record.update(seed=FLAGS.seed, pooling=FLAGS.pooling, stacked=report)
-    written = [save_image(FLAGS.output, image), write_json(stem + ".json", record)]
+    written = [save_image(FLAGS.output, image), write_json(stem + ".json", common.with_model_info(record, model))]
     print("wrote " + ", ".join(written))
 
 

@@ -44,7 +44,8 @@ def main(argv):
     objectives.check_against(objective, model)
     paths, metrics, _ = transparency.run(model, objective, FLAGS.output, size=FLAGS.size, crop=FLAGS.crop,
                                          steps=FLAGS.steps, lr=FLAGS.lr, seed=FLAGS.seed,
-                                         progress=FLAGS.progress)
+                                         progress=FLAGS.progress,
+                                         extra=common.with_model_info({}, model))
     print(f"{FLAGS.objective}: mean alpha {metrics['mean_alpha']:.3f}, correlation of alpha with "
           f"attribution {metrics['alpha_attribution_corr']:.3f}")
     print("wrote " + ", ".join(paths))
