@@ -8,7 +8,6 @@ One progress line per section: k/N, the section's time, the elapsed time and an 
 of what is left. `<output_dir>/demo.json` records, per section, its status, time and files.
 """
 import importlib
-import json
 import os
 import time
 
@@ -64,21 +63,8 @@ def time_left(done, todo, elapsed):
     return scale * sum(EXPECTED_SECONDS.get(n, 60) for n in todo)
 
 
-MANIFEST = "demo.json"
-
-
-def read_manifest(output_dir):
-    """The record of earlier runs into output_dir ({} if none or unreadable)."""
-    try:
-        with open(os.path.join(output_dir, MANIFEST)) as f:
-            record = json.load(f)
-        return record if isinstance(record, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
 def main(argv):
-    from lucid_repro.outputs import SectionSkipped, write_json
+    from lucid_repro.outputs import SectionSkipped, report, write_json
     unknown = [s for s in FLAGS.sections if s not in dict(SECTIONS)]
     if unknown:
         raise common.UserError(f"unknown section(s) {', '.join(unknown)}; valid: {', '.join(n for n, _ in SECTIONS)}")
@@ -86,7 +72,7 @@ def main(argv):
     t_start = time.time()
     model = common.load_model_from_flags()
     os.makedirs(FLAGS.output_dir, exist_ok=True)
-    manifest = read_manifest(FLAGS.output_dir)     # keeps sections of earlier runs
+    manifest = report.read_manifest(FLAGS.output_dir)     # keeps sections of earlier runs
     manifest.update({"model": model.name, "quick": bool(FLAGS.quick), "seed": FLAGS.seed,
                      "started": time.strftime("%Y-%m-%d %H:%M:%S"),
                      "model_seconds": round(time.time() - t_start, 1)})
@@ -116,7 +102,7 @@ def main(argv):
                       files=[os.path.relpath(p, FLAGS.output_dir) for p in paths])
         sections[name] = record
         manifest["total_seconds"] = round(elapsed, 1)
-        write_json(os.path.join(FLAGS.output_dir, MANIFEST), manifest)
+        write_json(os.path.join(FLAGS.output_dir, report.MANIFEST), manifest)
         verb = "done" if record["status"] == "done" else "skipped"
         print(f"[{k}/{len(todo)}] [{name}] {verb} in {seconds:.0f} s; elapsed {clock(elapsed)}, "
               f"about {clock(left)} left", flush=True)
@@ -124,7 +110,6 @@ def main(argv):
     print(f"demo finished in {clock(time.time() - t_start)}: {len(written)} files under "
           f"{os.path.abspath(FLAGS.output_dir)}")
     if FLAGS.report:
-        from lucid_repro.outputs import report
         page = report.write_report(FLAGS.output_dir)
         print(f"report: {os.path.abspath(page)}")
         print(f"open it: file://{os.path.abspath(page)}")
