@@ -258,8 +258,8 @@ ENTRIES = [
           "resolution-free parameterization: its visualizations are smooth, render at any size, "
           "and morph smoothly when its weights are interpolated.",
           [("cppn/cppn.png", "the two CPPNs and two morph frames"),
-           ("cppn/cppn_conv4_1_40_training.gif", "training conv4_1:40"),
-           ("cppn/cppn_conv4_3_100_training.gif", "training conv4_3:100"),
+           ("cppn/cppn_conv4_1_40_training.mp4", "training conv4_1:40 (video)"),
+           ("cppn/cppn_conv4_3_100_training.mp4", "training conv4_3:100 (video)"),
            ("cppn/cppn_morph.gif", "morph between the two (weights interpolated)"),
            ("cppn/cppn_conv4_1_40.png", "conv4_1:40 rendered at 4×")],
           numbers_cppn, "VGG19 conv4_1:40, conv4_3:100; 96 px, 320 steps, Adam 0.005; 24 morph frames"),
@@ -380,15 +380,21 @@ def _clock(seconds):
 
 def _figure(rel, caption, out):
     full = os.path.join(out, rel)
+    if rel.lower().endswith(".mp4"):
+        return (f'<figure><video src="{_href(rel)}" autoplay muted loop playsinline controls preload="auto" '
+                f'class="pixel" style="max-width: 480px"></video><figcaption>{_e(caption)} · '
+                f'<a href="{_href(rel)}">{_e(os.path.basename(rel))}</a></figcaption></figure>')
     try:
         from PIL import Image
         with Image.open(full) as im:
             w, h = im.size
     except Exception:
         w = h = None
-    size = f' width="{w}" height="{h}"' if w else ""
+    # small images are scaled up (pixelated) at most 4x; wide contact sheets span the row
+    size = f' width="{w}" height="{h}" style="max-width: min(100%, {4 * w}px)"' if w else ""
     pixel = ' class="pixel"' if w and w < 200 else ""
-    return (f'<figure><a href="{_href(rel)}"><img src="{_href(rel)}" alt="{_e(caption)}"{size}{pixel}></a>'
+    span = ' class="span"' if w and w >= 1.6 * h and w >= 300 else ""
+    return (f'<figure{span}><a href="{_href(rel)}"><img src="{_href(rel)}" alt="{_e(caption)}"{size}{pixel}></a>'
             f'<figcaption>{_e(caption)} · <a href="{_href(rel)}">{_e(os.path.basename(rel))}</a>'
             f'</figcaption></figure>')
 
@@ -518,9 +524,13 @@ def write_report(output_dir):
             toc.append('<a href="#viewer3d">3D viewer</a>')
     done = sum(1 for r in (manifest.get("sections") or {}).values() if r.get("status") == "done")
     total = manifest.get("total_seconds")
+    records = (manifest.get("sections") or {}).items()
+    has_cpu = any("cpu_seconds" in r for _, r in records)
     times = "".join(f'<tr><td><a href="#{_e(n)}">{_e(n)}</a></td><td>{_e(r.get("status", "?"))}</td>'
-                    f'<td class="num">{_e(_clock(r.get("seconds")))}</td></tr>'
-                    for n, r in (manifest.get("sections") or {}).items())
+                    f'<td class="num">{_e(_clock(r.get("seconds")))}</td>'
+                    + (f'<td class="num">{_e(_clock(r.get("cpu_seconds")))}</td>' if has_cpu else "")
+                    + "</tr>" for n, r in records)
+    cpu_head = "<th>CPU time (all cores)</th>" if has_cpu else ""
     skipped_html = ("<ul class=\"skipped\">" + "".join(
         f'<li><a href="#{_e(e.key)}">{_e(e.title)}</a>: {_e(reason)}</li>' for e, reason in skipped) + "</ul>"
         if skipped else "<p>None: every section ran.</p>")
@@ -550,8 +560,8 @@ def write_report(output_dir):
 <section class="card" id="skipped">
 <h2>Skipped sections</h2>
 {skipped_html}
-<details><summary>Run time of each section</summary>
-<table class="nums"><tr><th>section</th><th>status</th><th>time</th></tr>{times}</table></details>
+<details open><summary>Run time of each section</summary>
+<table class="nums"><tr><th>section</th><th>status</th><th>wall time</th>{cpu_head}</tr>{times}</table></details>
 </section>
 </main>
 <footer>Article numbers: the article reports its findings as figures, not tables; where it gives

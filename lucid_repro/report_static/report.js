@@ -84,7 +84,8 @@
       if (v.error || v.readyState < 1) out.badVideos.push(v.currentSrc || v.getAttribute("src"));
     }
     for (var mv of viewers) {
-      var rec = {glb: mv.getAttribute("data-glb"), loaded: await waitLoaded(mv, 60000)};
+      mv.scrollIntoView({block: "center"});    // model-viewer loads a model once it is on screen
+      var rec = {glb: mv.getAttribute("data-glb"), loaded: await waitLoaded(mv, 120000)};
       if (rec.loaded && typeof mv.toDataURL === "function") {
         for (var k = 0; k < 5; k++) await frame();
         var before = await pixels(mv.toDataURL("image/png"));

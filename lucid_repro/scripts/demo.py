@@ -9,6 +9,7 @@ of what is left. `<output_dir>/demo.json` records, per section, its status, time
 """
 import importlib
 import os
+import resource
 import time
 
 from absl import flags
@@ -40,13 +41,14 @@ SECTIONS = [
     ("toy_basin", "lucid_repro.outputs.toy_basin"),
 ]
 
-# Seconds each section took in `make demo` on the 2-core build machine (BUILD_NOTES,
-# "The HTML report"): the weights of the time-left estimate, rescaled as sections finish.
+# Seconds each section took in one `make demo` on the 2-core build machine, shared with
+# other jobs (BUILD_NOTES, "The HTML report"): the weights of the time-left estimate,
+# rescaled as sections finish.
 EXPECTED_SECONDS = {
-    "aligned_interpolation": 150, "style_transfer": 90, "cppn": 150, "transparency": 150,
-    "feature_vis_3d": 80, "style_transfer_3d": 60, "feature_vis": 60, "texture_synthesis": 60,
-    "saliency": 10, "class_vis": 1, "deepdream": 25, "feature_inversion": 70, "adversarial": 20,
-    "toy_basin": 5,
+    "aligned_interpolation": 107, "style_transfer": 110, "cppn": 104, "transparency": 93,
+    "feature_vis_3d": 74, "style_transfer_3d": 82, "feature_vis": 231, "texture_synthesis": 107,
+    "saliency": 13, "class_vis": 1, "deepdream": 31, "feature_inversion": 111, "adversarial": 56,
+    "toy_basin": 1,
 }
 
 
@@ -61,6 +63,13 @@ def time_left(done, todo, elapsed):
     expected_done = sum(EXPECTED_SECONDS.get(n, 60) for n in done)
     scale = elapsed / expected_done if expected_done > 0 and elapsed > 0 else 1.0
     return scale * sum(EXPECTED_SECONDS.get(n, 60) for n in todo)
+
+
+def cpu_seconds():
+    """CPU time of this process and its children (the OpenGL server) so far: unlike the
+    wall time, it does not grow when other jobs share the machine."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main(argv):
@@ -80,7 +89,7 @@ def main(argv):
     todo = [(n, m) for n, m in SECTIONS if not FLAGS.sections or n in FLAGS.sections]
     written, done = [], []
     for k, (name, module) in enumerate(todo, 1):
-        start = time.time()
+        start, cpu_start = time.time(), cpu_seconds()
         print(f"[{k}/{len(todo)}] [{name}] running ...", flush=True)
         section = importlib.import_module(module)
         record = {"quick": bool(FLAGS.quick), "model": model.name, "finished": None}
@@ -98,7 +107,8 @@ def main(argv):
         done.append(name)
         elapsed = time.time() - t_start
         left = time_left(done, [n for n, _ in todo[k:]], elapsed)
-        record.update(seconds=round(seconds, 1), finished=time.strftime("%Y-%m-%d %H:%M:%S"),
+        record.update(seconds=round(seconds, 1), cpu_seconds=round(cpu_seconds() - cpu_start, 1),
+                      finished=time.strftime("%Y-%m-%d %H:%M:%S"),
                       files=[os.path.relpath(p, FLAGS.output_dir) for p in paths])
         sections[name] = record
         manifest["total_seconds"] = round(elapsed, 1)

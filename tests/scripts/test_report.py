@@ -13,7 +13,7 @@ import pytest
 
 from lucid_repro import browser
 from lucid_repro.gl.mesh import Mesh
-from lucid_repro.images import save_gif, save_image
+from lucid_repro.images import save_gif, save_image, save_mp4
 from lucid_repro.outputs import write_json
 
 SKIP_REASON = "vgg19 has no classifier head and no InceptionV1 weights are cached"
@@ -57,6 +57,8 @@ def folder(tmp_path_factory):
     save_gif(out / "aligned_interpolation/aligned_interpolation_shared.gif",
              [rng.random((16, 16, 3)) for _ in range(3)], fps=4)
     write_json(out / "aligned_interpolation/aligned_interpolation_shared.json", {"ssim": 0.75, "corr": 0.88})
+    img("cppn/cppn.png", 32, 128)
+    save_mp4(out / "cppn/cppn_conv4_1_40_training.mp4", [rng.random((32, 32, 3)) for _ in range(4)], fps=4)
     img("toy_basin/toy_basin.png")
     write_json(out / "toy_basin/toy_basin.json",
                {"independent": {"aligned": 0.526}, "shared": {"aligned": 0.967}, "trials": 1000})
@@ -116,6 +118,7 @@ def test_report_in_chromium(folder, tmp_path):
         b.open(url + "?selftest&focus=3d")
         result = json.loads(b.wait_for(RESULT, timeout=240))
         assert result["images"] >= 4 and result["broken"] == [], result
+        assert result["videos"] == 1 and result["badVideos"] == [], result
         assert result["errors"] == [] and b.errors() == [], (result["errors"], b.errors())
         assert len(result["viewers"]) == 2, result
         for v in result["viewers"]:
@@ -140,5 +143,6 @@ def test_report_in_chromium(folder, tmp_path):
         b.call("Emulation.setDeviceMetricsOverride", session=True, width=390, height=844,
                deviceScaleFactor=1, mobile=True)
         b.open(url)
-        assert b.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
+        b.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert b.evaluate("document.documentElement.scrollWidth <= 391 && window.innerWidth <= 391"), \
             b.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
