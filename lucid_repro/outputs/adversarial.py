@@ -18,7 +18,13 @@ def demo(model, output_dir, quick=False, progress=True):
     guide = load_image(assets.find_image(DEMO_GUIDE, "content"), size=size)
     result = feature_adversary(model, source, guide, steps=steps, progress=progress)
     print(f"[adversarial] feature adversary {DEMO_SOURCE} -> {DEMO_GUIDE}: {result.summary()}")
+    from lucid_repro.outputs import write_json
     written = [save_image(os.path.join(output_dir, "adversarial_feature.png"), result.image)]
+    scores = {k: (v if isinstance(v, (bool, str)) else float(v)) for k, v in result.scores.items()}
+    written.append(write_json(os.path.join(output_dir, "adversarial.json"), {
+        "model": getattr(model, "name", str(model)), "source": DEMO_SOURCE, "guide": DEMO_GUIDE,
+        "size": list(size), "steps": int(result.steps), "epsilon": float(FEATURE_EPSILON),
+        "linf": float(result.linf), "l2": float(result.l2), "scores": scores}))
     sheet = os.path.join(output_dir, "adversarial_grid.png")
     save_image(sheet, contact_sheet([[source, guide, result.image,
                                       perturbation_image(result.image, source, FEATURE_EPSILON)]]))

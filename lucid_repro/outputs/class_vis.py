@@ -10,10 +10,10 @@ def demo(model, output_dir, quick=False, progress=True):
     """Rows: classes; columns: yosinski (pixels + blur/jitter/L2), fft (Lucid). Skipped,
     with the reason printed, when no classifier weights are present."""
     from lucid_repro.images import contact_sheet, save_image
+    from lucid_repro.outputs import SectionSkipped, write_json
     classifier, reason = classifier_for_demo(model)
     if classifier is None:
-        print(f"[class_vis] skipped: {reason}")
-        return []
+        raise SectionSkipped(reason)
     size = 224
     steps = {"yosinski": 4 if quick else STEPS, "fft": 4 if quick else 256}
     rows, written = [], []
@@ -27,4 +27,7 @@ def demo(model, output_dir, quick=False, progress=True):
         rows.append(row)
     sheet = os.path.join(output_dir, "class_vis_grid.png")
     save_image(sheet, contact_sheet(rows))
+    record = {"model": classifier.name, "size": size, "steps": steps, "methods": list(METHODS),
+              "classes": list(DEMO_CLASSES[:1] if quick else DEMO_CLASSES)}
+    written.append(write_json(os.path.join(output_dir, "class_vis.json"), record))
     return [sheet] + written

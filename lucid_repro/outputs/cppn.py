@@ -35,7 +35,10 @@ def demo(model, output_dir, quick=False, progress=True):
     """Two CPPNs on VGG19 (conv4_1:40 and conv4_3:100): each rendered at 4x its training
     size, its training video and weights; a morph between them; a contact sheet."""
     from lucid_repro.images import contact_sheet, save_image
+    from lucid_repro.outputs import write_json
     size, steps, every, big, n_morph = (32, 4, 2, 64, 3) if quick else (96, 320, 8, 384, 24)
+    record = {"model": getattr(model, "name", str(model)), "size": size, "steps": steps,
+              "render_size": big, "morph_frames": n_morph, "objective": {}}
     os.makedirs(output_dir, exist_ok=True)
     paths, weights, row = [], [], []
     for unit in DEMO_UNITS:
@@ -45,9 +48,11 @@ def demo(model, output_dir, quick=False, progress=True):
         weights.append(p.get_weights())
         row.append(np.asarray(result.images[-1])[0])
         print(f"cppn {unit}: objective {-result.losses[0]:.4g} -> {-result.losses[-1]:.4g}")
+        record["objective"][unit] = {"first": float(-result.losses[0]), "last": float(-result.losses[-1])}
     frames = morph(weights[0], weights[1], frames=n_morph, size=size)
     paths += save_morph(frames, os.path.join(output_dir, "cppn_morph.png"))
     sheet = os.path.join(output_dir, "cppn.png")
     pick = np.linspace(0, len(frames) - 1, 4).round().astype(int)
     paths.insert(0, save_image(sheet, contact_sheet([row + [frames[i] for i in pick[1:-1]]])))
+    paths.append(write_json(os.path.join(output_dir, "cppn.json"), record))
     return paths

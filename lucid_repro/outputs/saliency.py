@@ -13,8 +13,10 @@ def demo(model, output_dir, quick=False, progress=True):
     """Rows: photos; columns: photo, vanilla map, guided map, guided gradient (RGB),
     guided overlay. Prints how concentrated and edge-aligned each map is."""
     from lucid_repro.images import contact_sheet, load_image, save_image
+    from lucid_repro.outputs import write_json
     size = (48, 72) if quick else (224, 336)
     rows, written = [], []
+    record = {"model": getattr(model, "name", str(model)), "size": list(size), "maps": []}
     for i, name in enumerate(DEMO_IMAGES[:1] if quick else DEMO_IMAGES):
         try:
             path = assets.find_image(name, "content")
@@ -29,8 +31,11 @@ def demo(model, output_dir, quick=False, progress=True):
         guided = compute(model, photo, "guided", layer=default_layer(model),
                          channel=int(vanilla.objective.split(":")[1]))
         for s in (vanilla, guided):
-            print(f"[saliency] {name} {s.objective} {s.method}: top-5% mass {top_mass(s.map):.2f}, "
-                  f"edge correlation {edge_correlation(s.map, photo):.2f}")
+            mass, edges = float(top_mass(s.map)), float(edge_correlation(s.map, photo))
+            record["maps"].append({"image": name, "objective": s.objective, "method": s.method,
+                                   "top5_mass": mass, "edge_correlation": edges})
+            print(f"[saliency] {name} {s.objective} {s.method}: top-5% mass {mass:.2f}, "
+                  f"edge correlation {edges:.2f}")
             written.append(save_image(os.path.join(output_dir, f"saliency_{stem}_{s.method}.png"), s.map))
             written.append(save_image(os.path.join(output_dir, f"saliency_{stem}_{s.method}_overlay.png"),
                                       s.overlay))
@@ -38,4 +43,5 @@ def demo(model, output_dir, quick=False, progress=True):
                      attribution.gradient_image(guided.gradient), guided.overlay])
     sheet = os.path.join(output_dir, "saliency_grid.png")
     save_image(sheet, contact_sheet(rows))
+    written.append(write_json(os.path.join(output_dir, "saliency.json"), record))
     return [sheet] + written

@@ -98,9 +98,12 @@ def demo(model, output_dir, quick=False, progress=True, style="starry_night", na
         runs.append(run(model, style, output_dir, mesh, tex, view, steps, seed=0, frames=frames,
                         naive=True, spread_views=spread, progress=progress))
     paths = [p for r in runs for p in r.values()]
+    from lucid_repro.gl.gltf import save_glb
+    original = content_texture_of(mesh, tex)
+    paths.append(save_glb(os.path.join(output_dir, "style_transfer_3d_original_mesh.glb"), mesh, original))
     renderer = make_renderer(mesh, view)
     try:
-        textures = [content_texture_of(mesh, tex)] + [load_image(r["texture"]) for r in runs]
+        textures = [original] + [load_image(r["texture"]) for r in runs]
         rows = [turntable.turntable_frames(renderer, t, 4) for t in textures]
     finally:
         renderer.close()

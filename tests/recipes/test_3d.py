@@ -164,8 +164,14 @@ def test_style_transfer_3d_tiny_outputs(vgg19, tmp_path, bunny):
     style = np.random.default_rng(0).random((32, 32, 3)).astype(np.float32)
     paths = style_transfer_3d.run(vgg19, style, str(tmp_path), bunny, texture_size=32, view_size=32,
                                   steps=3, frames=3, spread_views=2, progress=False)
-    assert set(paths) == {"texture", "turntable", "obj", "mtl", "obj_texture", "metrics"}
+    assert set(paths) == {"texture", "turntable", "obj", "mtl", "obj_texture", "glb", "metrics"}
     assert all(os.path.isfile(p) for p in paths.values())
+    from lucid_repro.gl.gltf import load_glb      # the same mesh and texture as binary glTF
+    glb_mesh, glb_texture = load_glb(paths["glb"])
+    np.testing.assert_allclose(glb_mesh.positions, bunny.positions, atol=1e-6)
+    np.testing.assert_allclose(glb_mesh.uvs, bunny.uvs, atol=1e-6)
+    np.testing.assert_array_equal(glb_mesh.faces, bunny.faces)
+    assert glb_texture.shape[:2] == (32, 32)
     metrics = json.load(open(paths["metrics"]))
     assert metrics["style_decay"] == 0.95 and metrics["spread"]["views"] == 2
     assert metrics["seam"]["seam_edges"] == 1565 and "gl_fraction" in metrics

@@ -116,12 +116,14 @@ def test_regression_yosinski_on_a_vgg19_channel(vgg19):
     check_regression("class_vis_yosinski_vgg19_conv4_2_17", img)
 
 
-def test_demo_skips_without_classifier(vgg19, tmp_path, capsys):
+def test_demo_skips_without_classifier(vgg19, tmp_path):
     if class_vis.classifier_for_demo(vgg19)[0] is not None:
         pytest.skip("InceptionV1 weights are cached here")
+    from lucid_repro.outputs import SectionSkipped
     from lucid_repro.outputs import class_vis as class_vis_files
-    assert class_vis_files.demo(vgg19, str(tmp_path), quick=True, progress=False) == []
-    assert "skipped" in capsys.readouterr().out
+    with pytest.raises(SectionSkipped, match="no classifier head"):
+        class_vis_files.demo(vgg19, str(tmp_path), quick=True, progress=False)
+    assert not os.listdir(tmp_path)
 
 
 def _run(args, tmp_path):

@@ -1,5 +1,7 @@
 """`make demo` end to end at tiny size: every section runs and writes its files."""
+import json
 import os
+import re
 import subprocess
 import sys
 
@@ -12,11 +14,27 @@ def test_demo_quick_all_sections(tmp_path):
                         f"--output_dir={out}"], capture_output=True, text=True, timeout=1800,
                        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     assert r.returncode == 0, r.stderr[-3000:]
-    for name, _ in SECTIONS:
-        assert f"[{name}] done" in r.stdout, f"section {name} did not finish:\n{r.stdout[-2000:]}"
+    n = len(SECTIONS)
+    for k, (name, _) in enumerate(SECTIONS, 1):
+        # one progress line per section: k/N, its time, elapsed, an estimate of what is left
+        assert re.search(rf"^\[{k}/{n}\] \[{name}\] (done|skipped) in \d+ s; elapsed \d+:\d\d, "
+                         rf"about \d+:\d\d left$", r.stdout, re.M), \
+            f"section {name} did not finish:\n{r.stdout[-2000:]}"
     written = [os.path.join(d, f) for d, _, fs in os.walk(out) for f in fs]
     assert len(written) >= len(SECTIONS)
     assert not [p for p in written if os.path.basename(p).startswith(".tmp")]
+    manifest = json.loads((out / "demo.json").read_text())
+    assert set(manifest["sections"]) == {name for name, _ in SECTIONS}
+    for name, rec in manifest["sections"].items():
+        assert rec["status"] in ("done", "skipped") and rec["seconds"] >= 0
+        assert rec["status"] == "done" or rec["reason"]
+        for f in rec["files"]:
+            assert (out / f).is_file(), f
+    # every textured mesh is also a .glb; the report is written and named at the end
+    objs = [p for p in written if p.endswith("_mesh.obj")]
+    assert objs and all(os.path.isfile(p[:-4] + ".glb") for p in objs)
+    assert (out / "index.html").is_file()
+    assert r.stdout.rstrip().splitlines()[-1] == f"open it: file://{out / 'index.html'}"
 
 
 def test_demo_rejects_unknown_section(tmp_path):

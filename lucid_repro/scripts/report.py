@@ -1,0 +1,35 @@
+"""Write <output_dir>/index.html from an output folder (what `make demo` or the scripts
+wrote): `python -m lucid_repro.scripts.report --output_dir=outputs`. `make demo` writes
+it at the end too. Needs neither TensorFlow nor the network."""
+import os
+import sys
+
+from absl import app, flags
+
+flags.DEFINE_string("output_dir", "outputs", "the folder to report on (index.html is written there)")
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    from lucid_repro.outputs import report
+    out = FLAGS.output_dir
+    if not out or not os.path.isdir(out):
+        print(f"error: --output_dir {out} is not a directory", file=sys.stderr)
+        sys.exit(2)
+    if not os.access(out, os.W_OK):
+        print(f"error: --output_dir {out} is not writable", file=sys.stderr)
+        sys.exit(2)
+    page = report.write_report(out)
+    print(f"report: {os.path.abspath(page)}")
+
+
+def _parse(argv):
+    try:
+        return FLAGS(argv)
+    except flags.Error as e:
+        print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    app.run(main, flags_parser=_parse)

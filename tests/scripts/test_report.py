@@ -1,0 +1,148 @@
+"""The HTML report (`lucid_repro.outputs.report`, `scripts.report`), built from a small
+synthetic output folder (tiny PNGs and GIF, JSON records, a textured cube exported to
+.glb by the same `save_glb` as the 3D sections), then opened in headless Chromium:
+every image loads, no console errors, the 3D viewer draws something and the picture
+changes when the camera orbits; the page fits a phone's width."""
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lucid_repro import browser
+from lucid_repro.gl.mesh import Mesh
+from lucid_repro.images import save_gif, save_image, save_mp4
+from lucid_repro.outputs import write_json
+
+SKIP_REASON = "vgg19 has no classifier head and no InceptionV1 weights are cached"
+
+
+def textured_cube():
+    """A unit cube, 4 vertices per face, each face its own cell of a 3 x 2 UV atlas, and a
+    texture with a different colour and stripe pattern per cell."""
+    corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], np.float32)
+    quads = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
+    positions, uvs, faces = [], [], []
+    for k, quad in enumerate(quads):
+        u0, v0 = (k % 3) / 3, (k // 3) / 2
+        cell = [(u0 + 0.02, v0 + 0.02), (u0 + 0.31, v0 + 0.02), (u0 + 0.31, v0 + 0.48), (u0 + 0.02, v0 + 0.48)]
+        base = len(positions)
+        positions += [corners[i] for i in quad]
+        uvs += cell
+        faces += [(base, base + 1, base + 2), (base, base + 2, base + 3)]
+    h, w = 64, 96
+    yy, xx = np.mgrid[0:h, 0:w]
+    colours = np.array([[1, 0, 0], [0, 0.7, 0], [0, 0, 1], [1, 0.8, 0], [0.8, 0, 0.8], [0, 0.8, 0.8]], np.float32)
+    cell = (xx // (w // 3)) + 3 * ((h - 1 - yy) // (h // 2))          # row 0 <-> v = 1
+    stripes = ((xx + yy) // 6 % 2)[..., None]
+    texture = colours[cell] * (0.55 + 0.45 * stripes)
+    return Mesh(np.array(positions, np.float32), np.array(uvs, np.float32),
+                np.array(faces, np.uint32), name="cube"), texture.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    from lucid_repro.gl.gltf import save_glb
+    out = tmp_path_factory.mktemp("report")
+    rng = np.random.default_rng(0)
+
+    def img(rel, h=24, w=32):
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return save_image(path, rng.random((h, w, 3)).astype(np.float32))
+
+    img("aligned_interpolation/aligned_interpolation.png", 48, 96)
+    save_gif(out / "aligned_interpolation/aligned_interpolation_shared.gif",
+             [rng.random((16, 16, 3)) for _ in range(3)], fps=4)
+    write_json(out / "aligned_interpolation/aligned_interpolation_shared.json", {"ssim": 0.75, "corr": 0.88})
+    img("cppn/cppn.png", 32, 128)
+    save_mp4(out / "cppn/cppn_conv4_1_40_training.mp4", [rng.random((32, 32, 3)) for _ in range(4)], fps=4)
+    img("toy_basin/toy_basin.png")
+    write_json(out / "toy_basin/toy_basin.json",
+               {"independent": {"aligned": 0.526}, "shared": {"aligned": 0.967}, "trials": 1000})
+    img("style_transfer_3d/style_transfer_3d_sheet.png", 32, 128)
+    mesh, texture = textured_cube()
+    save_glb(out / "style_transfer_3d/style_transfer_3d_original_mesh.glb", mesh, texture)
+    save_glb(out / "feature_vis_3d/feature_vis_3d_mesh.glb", mesh, texture[::-1])
+    write_json(out / "demo.json", {
+        "model": "vgg19", "quick": True, "started": "2026-01-01 00:00:00", "total_seconds": 75.0,
+        "sections": {"aligned_interpolation": {"status": "done", "seconds": 42.0, "model": "vgg19"},
+                     "toy_basin": {"status": "done", "seconds": 3.0},
+                     "style_transfer_3d": {"status": "done", "seconds": 30.0},
+                     "class_vis": {"status": "skipped", "seconds": 0.1, "reason": SKIP_REASON}}})
+    r = subprocess.run([sys.executable, "-m", "lucid_repro.scripts.report", f"--output_dir={out}"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"report: {out / 'index.html'}"
+    return out
+
+
+def test_page_content_and_offline(folder):
+    page = (folder / "index.html").read_text()
+    # article sections first, in the article's order, then the classic ones
+    keys = re.findall(r'<section class="card" id="([a-z_0-9]+)"', page)
+    assert keys[:7] == ["aligned_interpolation", "style_transfer", "cppn", "transparency",
+                        "feature_vis_3d", "style_transfer_3d", "viewer3d"]
+    assert keys[-1] == "skipped" and "toy_basin" in keys and "class_vis" in keys
+    assert SKIP_REASON in page                      # skipped, with the reason
+    assert "0.526" in page and "0.967" in page      # numbers from the section's JSON
+    assert "42 s" in page                           # the section's run time
+    # offline: every script and stylesheet is inline or a relative file that exists
+    for src in re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', page):
+        assert "://" not in src, src
+        assert (folder / src).is_file(), src
+    for src in re.findall(r'<img[^>]*src="([^"]+)"', page):
+        assert (folder / src).is_file(), src
+    assert not re.search(r'import\s*\(|type="module"', page)
+
+
+def test_report_rejects_missing_folder(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "lucid_repro.scripts.report", f"--output_dir={tmp_path}/nope"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.strip().startswith("error:")
+
+
+needs_chromium = pytest.mark.skipif(browser.find_chromium() is None,
+                                    reason="no chromium on PATH (make sysdeps installs Debian's chromium)")
+RESULT = "(document.getElementById('selftest-result') || {}).textContent"
+LOADED = "Array.from(document.querySelectorAll('model-viewer')).every(m => m.loaded) && 'yes'"
+
+
+@needs_chromium
+def test_report_in_chromium(folder, tmp_path):
+    from PIL import Image
+    url = (folder / "index.html").as_uri()
+    with browser.Browser(width=1280, height=900) as b:
+        b.open(url + "?selftest&focus=3d")
+        result = json.loads(b.wait_for(RESULT, timeout=240))
+        assert result["images"] >= 4 and result["broken"] == [], result
+        assert result["videos"] == 1 and result["badVideos"] == [], result
+        assert result["errors"] == [] and b.errors() == [], (result["errors"], b.errors())
+        assert len(result["viewers"]) == 2, result
+        for v in result["viewers"]:
+            assert v["loaded"], v
+            assert v["std"] > 5, f"viewer canvas is blank: {v}"
+            assert v["diff"] > 1, f"viewer did not change when orbiting: {v}"
+        # the same from screenshots of the page: two camera azimuths, same scroll position
+        shots = []
+        for azimuth in (0, 120):
+            b.open(url + f"?focus=3d&orbit={azimuth}")
+            b.wait_for(LOADED, timeout=240)
+            b.pump(1.5)
+            x, y, w, h = b.evaluate("(r => [r.left, r.top + scrollY, r.width, r.height])"
+                                    "(document.querySelector('model-viewer').getBoundingClientRect())")
+            shots.append(np.asarray(Image.open(b.screenshot(tmp_path / f"orbit{azimuth}.png",
+                                                            clip=(x, y, w, h))).convert("RGB"), np.float32))
+            assert b.errors() == []
+        for s in shots:
+            assert s.std() > 5, "the 3D viewer is blank in the screenshot"
+        assert np.abs(shots[0] - shots[1]).mean() > 1, "orbiting the camera did not change the picture"
+        # a phone: nothing wider than the screen
+        b.call("Emulation.setDeviceMetricsOverride", session=True, width=390, height=844,
+               deviceScaleFactor=1, mobile=True)
+        b.open(url)
+        b.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert b.evaluate("document.documentElement.scrollWidth <= 391 && window.innerWidth <= 391"), \
+            b.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
