@@ -166,6 +166,19 @@ def _checkpoint_session():
             shutil.rmtree(directory, ignore_errors=True)
 
 
+def _library_warnings_to_stdout():
+    """The package's own warnings (e.g. a keras: model's guessed preprocessing) print on
+    stdout as 'warning: ...', so that stderr keeps the one-line error contract."""
+    import logging as std_logging
+    logger = std_logging.getLogger("lucid_repro")
+    if not any(getattr(h, "_lucid_repro", False) for h in logger.handlers):
+        handler = std_logging.StreamHandler(sys.stdout)
+        handler.setFormatter(std_logging.Formatter("warning: %(message)s"))
+        handler._lucid_repro = True
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 def run(main):
     """app.run(main) with TF's deterministic kernels (`runtime.deterministic`), UserError
     -> 'error: ...' on stderr and exit status 2, and the run's checkpoint session
@@ -176,6 +189,7 @@ def run(main):
         deterministic()   # seeded runs repeat bit for bit
         if not FLAGS["verbosity"].present:   # TF's savers log INFO lines through absl
             logging.set_verbosity(logging.WARNING)
+        _library_warnings_to_stdout()
         try:
             with _checkpoint_session():
                 return main(argv)

@@ -96,3 +96,16 @@ def test_lambda_file_is_refused_with_how_to(tmp_path):
     r = _run("feature_vis", [f"--model=keras:{path}", "--objective=conv:1", "--size=16", "--steps=1",
                              f"--output={out}"], tmp_path)
     assert_refused(r, "--unsafe_deserialization", tmp_path, out)
+
+
+def test_a_guessed_preprocessing_warns_on_stdout_and_errors_stay_one_line(tmp_path):
+    # a model named like a keras.applications family, no --preprocess: the guess is a
+    # warning on stdout; the refusal of the unknown layer is still the only stderr line
+    inp = tf.keras.Input((16, 16, 3))
+    path = tmp_path / "vgg16.keras"
+    tf.keras.Model(inp, tf.keras.layers.Conv2D(2, 3, name="block1_conv1")(inp), name="vgg16").save(path)
+    out = tmp_path / "x.png"
+    r = _run("feature_vis", [f"--model=keras:{path}", "--objective=conv9_9:1", "--size=16", "--steps=1",
+                             f"--output={out}"], tmp_path)
+    assert_refused(r, "unknown layer 'conv9_9'", tmp_path, out)
+    assert "warning: no preprocessing given for vgg16" in r.stdout, r.stdout
