@@ -23,7 +23,7 @@ def test_distances():
 
 
 def test_moving_average_value_and_gradient():
-    avg = style.MovingAverage((2,), decay=0.5)
+    avg = style.MovingAverage((2,), decay=0.5, init="first")
     x1 = tf.Variable([1.0, 2.0])
     with tf.GradientTape() as tape:
         y = avg(x1 * 1.0)
