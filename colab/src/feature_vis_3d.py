@@ -24,6 +24,13 @@ if "google.colab" in sys.modules and shutil.which("apt-get"):
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 TEXTURE, VIEW, STEPS = (32, 32, 3) if QUICK else (512, 224, 400)
+# PRESET = "article": the article's exact settings (the recipe's RUN_PRESETS; slow on a CPU)
+PRESET = os.environ.get("LUCID_REPRO_PRESET", "demo")
+if PRESET == "article" and not QUICK:
+    from lucid_repro.recipes.feature_vis_3d import RUN_PRESETS
+    A = RUN_PRESETS["article"]
+    TEXTURE, VIEW, STEPS = A["texture_size"], A["view_size"], A["steps"]
+print("preset", PRESET, "texture", TEXTURE, "view", VIEW, "steps", STEPS)
 
 import numpy as np
 from PIL import Image

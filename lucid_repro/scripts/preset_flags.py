@@ -59,22 +59,23 @@ def resolve(table, preset, model_name=None):
     return values
 
 
-def apply(table, preset=None, model_name=None):
+def apply(table, preset=None, model_name=None, flag_values=None):
     """`table`: a RUN_PRESETS dict or a section name (see `table_of`). Set every flag of the preset that was not given on the command line. Returns the
     record: {"name": preset, "values": {flag: value in use}, "overridden": [flags given]}."""
-    preset = preset or FLAGS.preset
+    fv = flag_values if flag_values is not None else FLAGS
+    preset = preset or fv.preset
     section = table if isinstance(table, str) else None
     table = table_of(table) if isinstance(table, str) else table
-    model_name = model_name if model_name is not None else getattr(FLAGS, "model", None)
+    model_name = model_name if model_name is not None else getattr(fv, "model", None)
     values = resolve(table, preset, model_name)
     overridden = []
     for name, value in values.items():
-        if FLAGS[name].present:
+        if fv[name].present:
             overridden.append(name)
         else:
-            FLAGS[name].value = list(value) if isinstance(value, tuple) else value
+            fv[name].value = list(value) if isinstance(value, tuple) else value
     _applied.clear()
-    _applied.update(name=preset, section=section, values={n: _plain(FLAGS[n].value) for n in values},
+    _applied.update(name=preset, section=section, values={n: _plain(fv[n].value) for n in values},
                     overridden=sorted(overridden))
     return record()
 
