@@ -93,7 +93,8 @@ def default_alignment_layers(model, layer):
 def default_alignment_weight(model):
     """Lucid's 0.1 (InceptionV1); 0.001 for VGG19, whose activations are an order of
     magnitude larger (the penalty grows with their square, the objective linearly):
-    0.1 and 0.01 freeze every frame into the same image (see BUILD_NOTES)."""
+    0.1 and 0.01 freeze every frame into the same image (BUILD_NOTES "Faithfulness:
+    settings per section", aligned interpolation)."""
     return ALIGNMENT_WEIGHT_VGG if model.name == "vgg19" else ALIGNMENT_WEIGHT
 
 

@@ -5,11 +5,14 @@ The article's "Style Transfer for Textures through 3D Rendering" section and Luc
 camera (distance 10-12, field of view 10 degrees); the learned texture and the
 mesh's original texture are sampled through the same (u, v, mask) map (one gather on
 their concatenated channels, black background), and the network sees the batch
-[learned view, original view (content), style image]. The loss is
+[learned view, original view (content), style image] (`batch="lucid"`, the demo preset) or,
+as in Lucid's notebook, [learned view, original view] with the style Grams computed once
+from the whole style image (`batch="content"`, the article preset). The loss is
 
     style:   sum over style layers of mean |Gram(learned view) - Gram(style)|, where
              Gram(learned view) is replaced by its moving average over recent views
-             (decay 0.95) with the gradient of the current view (`StyleLoss(decay=)`);
+             (decay 0.95) with the gradient of the current view (`StyleLoss(decay=)`;
+             Lucid's TF1 average starts at zero and is not debiased: `gram_average`);
     content: content_weight * mean |A(learned view) - A(original view)| at one layer,
 
 minimized with Adam (learning rate 0.05) for 400 steps in the notebook.
