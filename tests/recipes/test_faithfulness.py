@@ -146,3 +146,40 @@ def test_gram_average_names():
         average_init("debiased")
     with pytest.raises(UserError):
         style.MovingAverage((1,), 0.9, init="ones")
+
+
+def _script_defaults(section):
+    """Literal defaults of the flags a script defines (flags.DEFINE_*("name", default, ...))."""
+    import ast
+    import os
+    path = os.path.join(os.path.dirname(preset_flags.__file__), section + ".py")
+    out = {}
+    for node in ast.walk(ast.parse(open(path).read())):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "").startswith("DEFINE_") \
+                and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant):
+            try:
+                out[node.args[0].value] = ast.literal_eval(node.args[1])
+            except ValueError:
+                pass
+    return out
+
+
+@pytest.mark.parametrize("section", ["aligned_interpolation", "cppn", "transparency", "style_transfer"])
+def test_demo_preset_equals_the_script_defaults(section):
+    # --preset=demo is the default and must not change what a plain run does
+    defaults = _script_defaults(section)
+    demo = preset_flags.resolve(preset_flags.table_of(section), "demo", "vgg19")
+    missing = {"pooling"} if section == "style_transfer" else set()   # random_vgg_flags: "avg"
+    for name, value in demo.items():
+        if name in missing:
+            assert value == "avg"
+            continue
+        assert defaults[name] == value, (section, name)
+
+
+def test_flat_style_param_without_style_is_a_pair():
+    # Lucid's 3D notebook: batch [current, content], style Grams fixed
+    from lucid_repro.gl.texture_param import FlatStyleParam
+    content = np.random.RandomState(0).rand(16, 16, 3).astype(np.float32)
+    assert FlatStyleParam(16, content, None)().shape[0] == 2
+    assert FlatStyleParam(16, content, content)().shape[0] == 3
