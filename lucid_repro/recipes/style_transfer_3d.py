@@ -51,8 +51,8 @@ GRAM_AVERAGES = {"lucid": "zero", "first": "first"}
 # computed once from the whole style image, batch [learned view, original view]
 STYLE_BATCHES = ("lucid", "content")
 
-# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow). "article" = style_transfer_3d.ipynb: 1024
-# texture, 512 x 512 renders, 400 steps (800 for the article's batch), Adam 0.05,
+# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow).
+# "article" = style_transfer_3d.ipynb: 1024 texture, 512 x 512 renders, 400 steps (800 for the article's batch), Adam 0.05,
 # decay 0.95 with TF1's zero-started EMA, style Grams once from the whole style image.
 RUN_PRESETS = {
     "article": {"mesh": "bunny", "texture_size": 1024, "view_size": 512, "steps": 400, "lr": 0.05,

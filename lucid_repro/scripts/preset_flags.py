@@ -36,7 +36,8 @@ def table_of(section):
     with open(path) as f:
         tree = ast.parse(f.read(), path)
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "RUN_PRESETS" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "RUN_PRESETS"
+                                                for t in node.targets):
             return ast.literal_eval(node.value)
     raise KeyError(f"recipes/{section}.py has no RUN_PRESETS")
 
@@ -60,8 +61,9 @@ def resolve(table, preset, model_name=None):
 
 
 def apply(table, preset=None, model_name=None, flag_values=None):
-    """`table`: a RUN_PRESETS dict or a section name (see `table_of`). Set every flag of the preset that was not given on the command line. Returns the
-    record: {"name": preset, "values": {flag: value in use}, "overridden": [flags given]}."""
+    """Set every flag of the preset that was not given on the command line. `table`: a
+    RUN_PRESETS dict or a section name (see `table_of`). Returns the record: {"name":
+    preset, "section", "values": {flag: value in use}, "overridden": [flags given]}."""
     fv = flag_values if flag_values is not None else FLAGS
     preset = preset or fv.preset
     section = table if isinstance(table, str) else None
