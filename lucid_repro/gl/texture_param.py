@@ -118,7 +118,8 @@ class StyleTransferTextureParam(TextureParam):
 
     content_texture: the mesh's original texture [H, W, 3] (resized to size x size;
     a constant, not trained). style_image: [h, w, 3] at the view size (the batch is
-    stacked, so it must match the rendered views' size).
+    stacked, so it must match the rendered views' size); None gives the batch
+    [learned view, content view] (Lucid's notebook: the style Grams are fixed targets).
     """
 
     LEARNED, CONTENT, STYLE = 0, 1, 2
@@ -128,19 +129,24 @@ class StyleTransferTextureParam(TextureParam):
         super().__init__(size, fft=fft, decorrelate=decorrelate, sd=sd, seed=seed,
                          background=background, name=name)
         self.content_texture = tf.constant(fit_texture(content_texture, self.size, "content texture"))
-        style = np.asarray(style_image, np.float32)
-        if style.ndim != 3 or style.shape[-1] != 3:
-            raise UserError(f"style image must have shape [H, W, 3], got {style.shape}")
-        self.style_image = tf.constant(style)
+        self.style_image = None
+        if style_image is not None:
+            style = np.asarray(style_image, np.float32)
+            if style.ndim != 3 or style.shape[-1] != 3:
+                raise UserError(f"style image must have shape [H, W, 3], got {style.shape}")
+            self.style_image = tf.constant(style)
 
     def _view(self, uvmask=None):
         uvmask = _check_uvmask(uvmask)
+        joined = tf.concat([self.texture(), self.content_texture], -1)
+        if self.style_image is None:
+            frames = sample_texture(joined, uvmask, self.background)
+            return tf.stack([frames[..., :3], frames[..., 3:]], 0)
         style_hw, view_hw = tuple(self.style_image.shape[:2]), tuple(uvmask.shape[:2])
         if None not in view_hw and style_hw != view_hw:
             raise ValueError(f"style image is {style_hw} but views are {view_hw}; "
                              "resize the style image to the view size")
         # one gather for both textures (Lucid: tf.concat([t_texture, content_var], -1))
-        joined = tf.concat([self.texture(), self.content_texture], -1)
         frames = sample_texture(joined, uvmask, self.background)
         return tf.stack([frames[..., :3], frames[..., 3:], self.style_image], 0)
 
@@ -156,7 +162,8 @@ class FlatStyleParam(Param):
         super().__init__(self._batch, image.trainable_variables, name=name)
         self.image, self.size = image, size
         self.content_texture = tf.constant(fit_texture(content_texture, size, "content texture"))
-        self.style_image = tf.constant(fit_texture(style_image, size, "style image"))
+        self.style_image = None if style_image is None else \
+            tf.constant(fit_texture(style_image, size, "style image"))
 
     def picture(self, **step_inputs):
         return self.texture()
@@ -165,7 +172,8 @@ class FlatStyleParam(Param):
         return self.image()[0]
 
     def _batch(self, **_):
-        return tf.stack([self.texture(), self.content_texture, self.style_image], 0)
+        items = [self.texture(), self.content_texture] + ([] if self.style_image is None else [self.style_image])
+        return tf.stack(items, 0)
 
 
 __all__ = ["TextureParam", "StyleTransferTextureParam", "FlatStyleParam", "fit_texture",

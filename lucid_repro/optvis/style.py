@@ -42,26 +42,36 @@ def content_loss(acts, target_acts, kind="squared"):
     return distance(acts, target_acts, kind)
 
 
+AVERAGE_INITS = ("zero", "first")
+
+
 class MovingAverage(tf.Module):
     """Exponential moving average of a tensor swapped in with stop_gradient.
 
     `__call__(x)` updates the average and returns avg + (x - stop_gradient(x)): its
     value is the average, its gradient that of x alone. decay = 0 returns x.
-    The first update sets the average to x (no warm-up bias).
+
+    init="zero" (default) is Lucid's `StyleLoss(ema_decay=)`: TF1's
+    `ExponentialMovingAverage.apply` on a tensor starts its shadow at zero and does
+    not debias it (zero_debias=False), so after t updates with a constant x the value
+    is (1 - decay^t) x: 0.05 x after the first step at decay 0.95. init="first" sets
+    the average to the first value (no warm-up bias; this project's earlier choice).
     """
 
-    def __init__(self, shape, decay, name=None):
+    def __init__(self, shape, decay, name=None, init="zero"):
         super().__init__(name=name)
         if not 0.0 <= decay < 1.0:
             raise UserError(f"decay must be in [0, 1), got {decay}")
-        self.decay = float(decay)
+        if init not in AVERAGE_INITS:
+            raise UserError(f"moving-average init must be one of {', '.join(AVERAGE_INITS)}, got {init!r}")
+        self.decay, self.init = float(decay), init
         self.average = tf.Variable(tf.zeros(shape), trainable=False, name="average")
         self.count = tf.Variable(0, trainable=False, dtype=tf.int64, name="count")
 
     def __call__(self, x):
         if self.decay == 0.0:
             return x
-        d = tf.where(self.count > 0, self.decay, 0.0)
+        d = tf.constant(self.decay) if self.init == "zero" else tf.where(self.count > 0, self.decay, 0.0)
         self.average.assign(d * self.average + (1.0 - d) * tf.stop_gradient(x))
         self.count.assign_add(1)
         return self.average.read_value() + (x - tf.stop_gradient(x))
@@ -76,10 +86,11 @@ class StyleLoss(tf.Module):
     decay: if > 0, the generated image's Grams are replaced by their moving
         average over steps (gradients still flow to the current ones) — Lucid's
         3D style transfer, where each view shows part of the texture.
+    average_init: "zero" (Lucid's non-debiased EMA) or "first" (see MovingAverage).
     """
 
     def __init__(self, layers, style_grams=None, style_batch=None, generated_batch=0,
-                 layer_weights=None, loss="mean_l1", decay=0.0, depths=None):
+                 layer_weights=None, loss="mean_l1", decay=0.0, depths=None, average_init="zero"):
         super().__init__(name="style_loss")
         self.layers = list(layers)
         if not self.layers:
@@ -100,7 +111,8 @@ class StyleLoss(tf.Module):
         if decay > 0:
             if depths is None:
                 raise ValueError("decay > 0 needs depths (layer -> channels)")
-            self.averages = {l: MovingAverage((1, depths[l], depths[l]), decay, name=f"avg_{l}")
+            self.averages = {l: MovingAverage((1, depths[l], depths[l]), decay, name=f"avg_{l}",
+                                              init=average_init)
                              for l in self.layers}
 
     def layer_losses(self, T):
@@ -258,13 +270,15 @@ class StyleContentLoss:
             out[f"content/{l}"] = ([l], lambda a, l=l, t=target: distance(a[l], t, c.content_loss))
         return out
 
-    def style_loss(self, decay=0.0):
-        """The StyleLoss of this configuration; decay > 0 averages the generated Grams."""
+    def style_loss(self, decay=0.0, average_init="zero"):
+        """The StyleLoss of this configuration; decay > 0 averages the generated Grams
+        (average_init: see MovingAverage)."""
         c = self.config
         source = dict(style_batch=STYLE_INDEX) if c.batch == "lucid" else dict(style_grams=self.style_grams)
         depths = {l: self.model.layer_depth(l) for l in c.style_layers} if decay else None
         return StyleLoss(c.style_layers, generated_batch=GENERATED_INDEX, layer_weights=self.style_layer_weights,
-                         loss=c.style_loss, decay=decay, depths=depths, **source)
+                         loss=c.style_loss, decay=decay, depths=depths, average_init=average_init,
+                         **source)
 
     def content_objectives(self):
         c = self.config
@@ -273,9 +287,9 @@ class StyleContentLoss:
                                      else dict(content_batch=CONTENT_INDEX)))
                 for l, w in zip(c.content_layers, self.content_layer_weights)]
 
-    def objective(self, decay=0.0):
+    def objective(self, decay=0.0, average_init="zero"):
         """-(style + content + TV loss) as an Objective for the render loop."""
-        parts = [self.style_loss(decay).objective()] + self.content_objectives()
+        parts = [self.style_loss(decay, average_init).objective()] + self.content_objectives()
         if self.config.tv_weight:
             parts.append(-self.config.tv_weight * objectives.total_variation(batch=0, reduce="mean"))
         return Objective.sum(parts)

@@ -17,7 +17,7 @@ from lucid_repro.recipes.style_transfer_3d import (
 def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
         view_size=DEFAULT_VIEW_SIZE, steps=DEFAULT_STEPS, style_decay=LUCID_STYLE_DECAY,
         lr=LUCID_LR, seed=0, frames=24, naive=False, naive_size=None, cfg=None,
-        spread_views=SPREAD_VIEWS, progress=True, prefix=None):
+        spread_views=SPREAD_VIEWS, progress=True, prefix=None, gram_average="first"):
     """Everything the script does. `style`: a name/path or an array. Writes
     <prefix>_texture.png, _turntable.gif, _mesh.obj/.mtl/.png and _metrics.json
     (seam metric, style-loss spread over random views, losses, timings)."""
@@ -36,6 +36,9 @@ def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZ
         else np.asarray(style, np.float32)
     if style_view.shape != (view_size, view_size, 3):
         raise UserError(f"style image must be {view_size}x{view_size}x3, got {style_view.shape}")
+    # Lucid's notebook: style Grams once from the whole style image (cfg.batch == "content")
+    style_full = assets.load(style, "styles") if cfg.batch == "content" and isinstance(
+        style, (str, os.PathLike)) else None
     prefix = prefix or ("style_transfer_3d_naive" if naive else "style_transfer_3d")
     renderer = make_renderer(mesh, view_size)
     try:
@@ -44,7 +47,9 @@ def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZ
                    "model": getattr(model, "name", str(model)), "method": "naive" if naive else "render",
                    "style": style if isinstance(style, str) else "<array>",
                    "style_layers": list(cfg.style_layers), "content_layer": cfg.content_layers[0],
-                   "content_weight": cfg.content_weight}
+                   "content_weight": cfg.content_weight, "gram_average": gram_average,
+                   "style_batch": cfg.batch,
+                   "style_target": "whole image once" if style_full is not None else "view-size crop in the batch"}
         t0 = time.perf_counter()
         gl_times = []
         if naive:
@@ -53,13 +58,13 @@ def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZ
             flat_style = assets.load_square(style, flat) if isinstance(style, (str, os.PathLike)) else \
                 upsample(style_view, flat)
             result = transfer_flat(model, flat_style, content, flat, steps, style_decay, lr, seed,
-                                   progress, cfg)
+                                   progress, cfg, gram_average=gram_average, style_full=style_full)
             texture = upsample(result.images[-1], texture_size)
             metrics["naive_size"] = int(flat)
         else:
             result, _, loss = transfer_3d(model, style_view, mesh, texture_size, view_size, steps,
                                        style_decay, lr, seed, progress, renderer=renderer, cfg=cfg,
-                                       timings=gl_times)
+                                       timings=gl_times, gram_average=gram_average, style_full=style_full)
             texture = result.images[-1]
         seconds = time.perf_counter() - t0
         metrics["seconds"] = round(seconds, 2)
@@ -71,7 +76,8 @@ def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZ
             metrics[f"{k}_last_50"] = float(v[-50:].mean())
         if spread_views:
             if naive:  # measured with the render-based weights, as the render run is
-                loss = view_loss(model, cfg, style_view, reference_view(renderer, content))
+                loss = view_loss(model, cfg, style_view if style_full is None else style_full,
+                                 reference_view(renderer, content))
             metrics["spread"] = view_losses(model, renderer, texture, content, style_view, loss,
                                             views=spread_views)
         metrics["seam"] = turntable.seam_metric(mesh, texture)

@@ -29,6 +29,20 @@ ALIGNMENT_DECAY = 5.0
 
 DEMO = dict(a="conv4_2:17", b="conv4_2:42", frames=6)
 
+# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow):
+# flag -> value. "article" = aligned_interpolation.ipynb: 6 frames of 128 px, 1024 steps
+# (the notebook's run with alignment), Adam 0.05, standard transforms, shared
+# parameterization, alignment 0.1 on mixed3b + mixed4a for mixed4a_pre_relu 476 -> 460.
+RUN_PRESETS = {
+    "article": {"frames": 6, "size": 128, "steps": 1024, "lr": 0.05, "shared": True,
+                "no_transforms": False, "from": "conv4_2:17", "to": "conv4_2:42",
+                "alignment": 0.001, "alignment_layers": [],
+                "by_model": {"inception_v1": {"from": "mixed4a_pre_relu:476", "to": "mixed4a_pre_relu:460",
+                                              "alignment": 0.1, "alignment_layers": ["mixed3b", "mixed4a"]}}},
+    "demo": {"frames": 8, "size": 64, "steps": 256, "lr": 0.05, "shared": True, "no_transforms": False,
+             "from": "conv4_2:17", "to": "conv4_2:42", "alignment": None, "alignment_layers": []},
+}
+
 
 def parse_unit(spec):
     """'layer:channel' -> (layer, channel)."""
@@ -79,7 +93,8 @@ def default_alignment_layers(model, layer):
 def default_alignment_weight(model):
     """Lucid's 0.1 (InceptionV1); 0.001 for VGG19, whose activations are an order of
     magnitude larger (the penalty grows with their square, the objective linearly):
-    0.1 and 0.01 freeze every frame into the same image (see BUILD_NOTES)."""
+    0.1 and 0.01 freeze every frame into the same image (BUILD_NOTES "Faithfulness:
+    settings per section", aligned interpolation)."""
     return ALIGNMENT_WEIGHT_VGG if model.name == "vgg19" else ALIGNMENT_WEIGHT
 
 

@@ -17,6 +17,18 @@ LEARNING_RATE = 0.005
 STEPS = 512
 DEMO_UNITS = ("conv4_1:40", "conv4_3:100")
 
+# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow):
+# flag -> value. "article" = xy2rgb.ipynb / `param.cppn`: 224 px, 8 x 24 channels, composite
+# activation, no normalization, Adam 0.005, no transforms, 512 steps, unit
+# mixed4b_3x3_pre_relu:77 on GoogLeNet. The demo preset is the scripts' defaults.
+RUN_PRESETS = {
+    "article": {"size": 224, "steps": 512, "lr": 0.005, "transforms": False, "layers": 8, "width": 24,
+                "activation": "composite", "normalize": False, "objective": "conv4_2:17",
+                "by_model": {"inception_v1": {"objective": "mixed4b_3x3_pre_relu:77"}}},
+    "demo": {"size": 224, "steps": 512, "lr": 0.005, "transforms": False, "layers": 8, "width": 24,
+             "activation": "composite", "normalize": False, "objective": "conv4_2:17"},
+}
+
 
 def train(model, objective, size=224, steps=STEPS, lr=LEARNING_RATE, every=8, use_transforms=False,
           seed=0, progress=True, **cppn_kwargs):

@@ -47,6 +47,16 @@ def fit_style(style_image, h, w, scale=1.0):
     return out
 
 
+def native_style(style_image, h, w):
+    """The style image at its own resolution (Lucid's notebook crops it as loaded),
+    enlarged only if it cannot cover an h x w crop."""
+    sh, sw = style_image.shape[:2]
+    factor = max(h / sh, w / sw)
+    if factor <= 1.0:
+        return style_image
+    return fit_style(style_image, h, w, scale=0.0)
+
+
 # ---------------------------------------------------------------- presets
 
 PRESETS = {
@@ -64,7 +74,9 @@ PRESETS = {
         style_weight=1.0, style_loss="squared", content_loss="squared", weighting="relative",
         batch="fixed", param="pixel",
         source="Gatys et al. 2016 layers (relu1_1..relu5_1 style, relu4_2 content), squared "
-               "losses, each term relative to its target's magnitude"),
+               "losses, each term relative to its target's magnitude; pixels, fixed targets, no "
+               "transforms (Gatys' setup; the scripts' --pooling=avg default and outputs.demo() "
+               "use average pooling; --preset=article: fft and pixel, Lucid's batch, transforms, max pooling)"),
     # He, Wang & Hopcroft 2016: content conv2_2, Gatys style layers, alpha:beta:gamma
     "ranvgg19": style.StyleConfig(
         style_layers=GATYS_STYLE_LAYERS, content_layers=("relu2_2",), content_weight=100.0,
@@ -168,3 +180,17 @@ def compare_params(model, content, style_image, preset=None, params=PARAMS, step
 
 DEMO_CONTENT = "zurich"
 DEMO_STYLE = "starry_night"
+
+# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow):
+# flag -> value. "article" = style_transfer_2d.ipynb's procedure: batch [generated, content,
+# random crop of the style image at its own resolution] through the standard transforms,
+# Adam 0.05, 512 steps, both parameterizations compared on the unchanged (max-pool)
+# network; layers and losses are the model's StyleConfig (Lucid's for inception_v1).
+# "demo" = the scripts' defaults (the model's StyleConfig: on VGG19 pixels, fixed
+# targets, no transforms, average pooling).
+RUN_PRESETS = {
+    "article": {"size": 512, "steps": 512, "lr": 0.05, "param": "both", "batch_mode": "lucid",
+                "pooling": "max", "style_fit": "native", "content": "zurich", "style": "starry_night"},
+    "demo": {"size": 256, "steps": 256, "lr": 0.05, "param": None, "batch_mode": None, "pooling": "avg",
+             "style_fit": "content", "content": "zurich", "style": "starry_night"},
+}

@@ -5,11 +5,14 @@ The article's "Style Transfer for Textures through 3D Rendering" section and Luc
 camera (distance 10-12, field of view 10 degrees); the learned texture and the
 mesh's original texture are sampled through the same (u, v, mask) map (one gather on
 their concatenated channels, black background), and the network sees the batch
-[learned view, original view (content), style image]. The loss is
+[learned view, original view (content), style image] (`batch="lucid"`, the demo preset) or,
+as in Lucid's notebook, [learned view, original view] with the style Grams computed once
+from the whole style image (`batch="content"`, the article preset). The loss is
 
     style:   sum over style layers of mean |Gram(learned view) - Gram(style)|, where
              Gram(learned view) is replaced by its moving average over recent views
-             (decay 0.95) with the gradient of the current view (`StyleLoss(decay=)`);
+             (decay 0.95) with the gradient of the current view (`StyleLoss(decay=)`;
+             Lucid's TF1 average starts at zero and is not debiased: `gram_average`);
     content: content_weight * mean |A(learned view) - A(original view)| at one layer,
 
 minimized with Adam (learning rate 0.05) for 400 steps in the notebook.
@@ -40,6 +43,25 @@ DEFAULT_TEXTURE_SIZE = 512      # Lucid: 1024 (CPU-friendly default here)
 DEFAULT_VIEW_SIZE = 224         # Lucid: 512 x 512 renders
 DEFAULT_STEPS = 300             # Lucid: 400 (800 for the article's figures)
 SPREAD_VIEWS = 16
+# Gram moving average: "lucid" = TF1 ExponentialMovingAverage (shadow starts at 0, not
+# debiased: (1 - 0.95^t) G for a constant G), "first" = starts at the first value
+GRAM_AVERAGES = {"lucid": "zero", "first": "first"}
+# where the style Grams come from: "lucid" = the style image scaled to the view size,
+# centre-cropped and in the batch every step; "content" = Lucid's notebook: Grams
+# computed once from the whole style image, batch [learned view, original view]
+STYLE_BATCHES = ("lucid", "content")
+
+# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow).
+# "article" = style_transfer_3d.ipynb: 1024 texture, 512 x 512 renders, 400 steps (800 for the article's batch), Adam 0.05,
+# decay 0.95 with TF1's zero-started EMA, style Grams once from the whole style image.
+RUN_PRESETS = {
+    "article": {"mesh": "bunny", "texture_size": 1024, "view_size": 512, "steps": 400, "lr": 0.05,
+                "style_decay": 0.95, "gram_average": "lucid", "style_batch": "content",
+                "style": "starry_night"},
+    "demo": {"mesh": "bunny", "texture_size": 512, "view_size": 224, "steps": 300, "lr": 0.05,
+             "style_decay": 0.95, "gram_average": "first", "style_batch": "lucid",
+             "style": "starry_night"},
+}
 
 
 GATYS_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
@@ -55,11 +77,14 @@ PRESETS = {
 }
 
 
-def style_config(model, style_layers=None, content_layer=None, content_weight=None):
-    """The model family's StyleConfig (`style.config_for`) with optional overrides."""
+def style_config(model, style_layers=None, content_layer=None, content_weight=None, batch=None):
+    """The model family's StyleConfig (`style.config_for`) with optional overrides
+    (batch: "lucid" or "content", see STYLE_BATCHES)."""
+    if batch is not None and batch not in STYLE_BATCHES:
+        raise UserError(f"style batch must be one of {', '.join(STYLE_BATCHES)}, got {batch!r}")
     return config_for(model, PRESETS, params=("texture",), style_layers=style_layers,
                       content_layers=None if content_layer is None else (content_layer,),
-                      content_weight=content_weight)
+                      content_weight=content_weight, batch=batch)
 
 
 # ----------------------------------------------------------------------------- content
@@ -107,9 +132,12 @@ def reference_view(renderer, content_texture):
 def transfer_3d(model, style_image, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
                 view_size=DEFAULT_VIEW_SIZE, steps=DEFAULT_STEPS, style_decay=LUCID_STYLE_DECAY,
                 lr=LUCID_LR, seed=0, progress=True, renderer=None, cfg=None, thresholds=None,
-                timings=None, stop_when=None):
+                timings=None, stop_when=None, gram_average="first", style_full=None):
     """Restyle `mesh`'s texture. style_image: float [view_size, view_size, 3] (see
-    `assets.load_square`). Returns (RenderResult whose images are textures, renderer, objective)."""
+    `assets.load_square`). gram_average: see GRAM_AVERAGES. With cfg.batch == "content"
+    the style Grams come once from `style_full` (the whole style image, any size;
+    default style_image) and the batch is [learned view, original view].
+    Returns (RenderResult whose images are textures, renderer, objective)."""
     from lucid_repro.gl import load_mesh
     from lucid_repro.gl.texture_param import StyleTransferTextureParam
     from lucid_repro.optvis import render
@@ -121,10 +149,13 @@ def transfer_3d(model, style_image, mesh="bunny", texture_size=DEFAULT_TEXTURE_S
     own = renderer is None
     renderer = make_renderer(mesh, view_size) if own else renderer
     try:
-        loss = view_loss(model, cfg, style_image, reference_view(renderer, content))
+        in_batch = cfg.batch != "content"
+        target = style_image if in_batch or style_full is None else style_full
+        loss = view_loss(model, cfg, target, reference_view(renderer, content))
         result = render.render(
-            model, loss.objective(style_decay),
-            param_f=lambda: StyleTransferTextureParam(texture_size, content, style_image),
+            model, loss.objective(style_decay, average_init(gram_average)),
+            param_f=lambda: StyleTransferTextureParam(texture_size, content,
+                                                      style_image if in_batch else None),
             optimizer=render.adam(lr), transforms=[], thresholds=thresholds or (steps,), seed=seed,
             progress=progress, step_inputs=make_views(renderer, timings=timings),
             metrics=metrics(loss), stop_when=stop_when,
@@ -136,8 +167,16 @@ def transfer_3d(model, style_image, mesh="bunny", texture_size=DEFAULT_TEXTURE_S
     return result, renderer, loss
 
 
+def average_init(gram_average):
+    """MovingAverage's init for a --gram_average value."""
+    if gram_average not in GRAM_AVERAGES:
+        raise UserError(f"gram average must be one of {', '.join(GRAM_AVERAGES)}, got {gram_average!r}")
+    return GRAM_AVERAGES[gram_average]
+
+
 def transfer_flat(model, style_image, content_texture, size, steps=DEFAULT_STEPS,
-                  style_decay=LUCID_STYLE_DECAY, lr=LUCID_LR, seed=0, progress=True, cfg=None):
+                  style_decay=LUCID_STYLE_DECAY, lr=LUCID_LR, seed=0, progress=True, cfg=None,
+                  gram_average="first", style_full=None):
     """The naive baseline: 2D style transfer of the flat texture image (size x size),
     same objective, no mesh. style_image must be size x size. Returns the RenderResult
     (images: the flat texture)."""
@@ -146,9 +185,11 @@ def transfer_flat(model, style_image, content_texture, size, steps=DEFAULT_STEPS
 
     cfg = cfg or style_config(model)
     content = fit_texture(content_texture, size, "content texture")
-    loss = view_loss(model, cfg, style_image, content)
+    in_batch = cfg.batch != "content"
+    loss = view_loss(model, cfg, style_image if in_batch or style_full is None else style_full, content)
     return render.render(
-        model, loss.objective(style_decay), param_f=lambda: FlatStyleParam(size, content, style_image),
+        model, loss.objective(style_decay, average_init(gram_average)),
+        param_f=lambda: FlatStyleParam(size, content, style_image if in_batch else None),
         optimizer=render.adam(lr), transforms=[], thresholds=(steps,), seed=seed, progress=progress,
         metrics=metrics(loss),
         description="flat style transfer")

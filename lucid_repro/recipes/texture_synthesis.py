@@ -57,7 +57,8 @@ def parse_layers(model, layers):
 
 
 def default_weighting(model):
-    """He et al.'s omega_l on the random VGG19, relative errors otherwise (see BUILD_NOTES)."""
+    """He et al.'s omega_l on the random VGG19, relative errors otherwise (BUILD_NOTES "Gram and
+    content losses")."""
     return "omega" if model.name.startswith("ranvgg19") else "relative"
 
 

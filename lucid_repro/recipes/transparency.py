@@ -20,6 +20,15 @@ SCALES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1)
 LEARNING_RATE = 0.03
 DEMO_UNITS = ("conv4_2:17", "conv4_3:100")
 
+# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow):
+# flag -> value. "article" = transparency.ipynb: 320 px RGBA, random crop 160, scales
+# 0.6-1.1, Adam 0.03, 1000 steps (the notebook's GoogLeNet unit is not pinned here: give
+# --objective).
+RUN_PRESETS = {
+    "article": {"size": 320, "crop": 160, "steps": 1000, "lr": 0.03, "objective": "conv4_2:17"},
+    "demo": {"size": 192, "crop": 112, "steps": 300, "lr": 0.03, "objective": "conv4_2:17"},
+}
+
 
 def visualize(model, objective, size=320, crop=160, steps=1000, lr=LEARNING_RATE, scales=SCALES,
               seed=0, progress=True, thresholds=None):

@@ -9,9 +9,10 @@ adjacent frames, the objective value, the settings).
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, preset_flags
 
 common.define_model_flags()
+preset_flags.define()
 flags.DEFINE_string("from", "conv4_2:17", "first unit 'layer:channel' (frame 0)")
 flags.DEFINE_string("to", "conv4_2:42", "last unit 'layer:channel' (frame N-1)")
 flags.DEFINE_integer("frames", 8, "number of frames (>= 2)")
@@ -35,6 +36,7 @@ def main(argv):
 
     from lucid_repro.errors import UserError
 
+    preset_flags.apply("aligned_interpolation")
     a, b = FLAGS["from"].value, FLAGS["to"].value
     if FLAGS.frames < 2:
         raise UserError(f"--frames must be at least 2, got {FLAGS.frames}")
@@ -56,7 +58,8 @@ def main(argv):
                                         alignment_layers=FLAGS.alignment_layers or None, lr=FLAGS.lr,
                                         use_transforms=not FLAGS.no_transforms, seed=FLAGS.seed,
                                         progress=FLAGS.progress)
-    metrics.update({"from": a, "to": b, "model": FLAGS.model})
+    metrics.update({"from": a, "to": b, "model": FLAGS.model, "steps": FLAGS.steps, "lr": FLAGS.lr,
+                    "transforms": not FLAGS.no_transforms, "preset": preset_flags.record()})
     common.with_model_info(metrics, model)
     paths = ai_files.save_outputs(frames, FLAGS.output, metrics, fps=FLAGS.fps)
     print(f"{'shared' if shared else 'independent'} interpolation {a} -> {b}: adjacent-frame SSIM "

@@ -14,9 +14,10 @@ Morph (no network needed):
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, preset_flags
 
 common.define_model_flags()
+preset_flags.define()
 flags.DEFINE_string("objective", "conv4_2:17", "'layer:channel' (channel) or 'layer' (DeepDream)")
 flags.DEFINE_integer("size", 224, "training resolution in pixels")
 flags.DEFINE_integer("render_size", 1024, "resolution of the final image / morph frames")
@@ -42,9 +43,11 @@ def main(argv):
 
     from lucid_repro.errors import UserError
 
+    morph_mode = bool(FLAGS.interpolate_from or FLAGS.interpolate_to)
+    if not morph_mode:
+        preset_flags.apply("cppn")
     common.positive("render_size", FLAGS.render_size)
     common.positive("fps", FLAGS.fps)
-    morph_mode = bool(FLAGS.interpolate_from or FLAGS.interpolate_to)
     if morph_mode:
         if not (FLAGS.interpolate_from and FLAGS.interpolate_to):
             raise UserError("morph mode needs both --interpolate_from and --interpolate_to")
@@ -59,7 +62,7 @@ def main(argv):
         common.finite("lr", FLAGS.lr, low=0, low_open=True)
     stem = os.path.splitext(FLAGS.output)[0]
     beside = [stem + ".mp4", stem + ".gif"] if morph_mode else \
-        [stem + "_training.mp4", stem + "_training.gif", stem + ".npz"]
+        [stem + "_training.mp4", stem + "_training.gif", stem + ".npz", stem + ".json"]
     common.check_writable_output(FLAGS.output, also=beside)
     check_memory(morph_mode)
     # TensorFlow is imported only after the cheap checks
@@ -83,6 +86,10 @@ def main(argv):
                            num_hidden_channels=FLAGS.width, activation=FLAGS.activation,
                            normalize=FLAGS.normalize)
     paths = cppn_files.save_training(result, p, FLAGS.output, render_size=FLAGS.render_size, fps=FLAGS.fps)
+    from lucid_repro.outputs import write_json
+    paths.append(write_json(stem + ".json", {
+        "objective": FLAGS.objective, "model": FLAGS.model, "start": float(-result.losses[0]),
+        "final": float(-result.losses[-1]), "preset": preset_flags.record()}))
     print(f"objective {FLAGS.objective}: {-result.losses[0]:.4g} -> {-result.losses[-1]:.4g}")
     print("wrote " + ", ".join(paths))
 

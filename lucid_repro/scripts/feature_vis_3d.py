@@ -10,15 +10,17 @@ timings). --naive optimizes a flat 2D image instead and wraps it on the mesh
 """
 from absl import flags
 
-from lucid_repro.scripts import common, mesh_flags
+from lucid_repro.scripts import common, mesh_flags, preset_flags
 
 common.define_model_flags()
+preset_flags.define()
 flags.DEFINE_string("objective", "conv4_2:17", "'layer:channel' (channel) or 'layer' (DeepDream)")
 mesh_flags.define(steps=400, lr=0.03, naive_help="optimize a flat 2D image", output_dir="feature_vis_3d_out")
 FLAGS = flags.FLAGS
 
 
 def main(argv):
+    preset_flags.apply("feature_vis_3d")
     # cheap checks first: bad sizes and meshes fail in a second, before TensorFlow loads
     mesh = mesh_flags.check_and_load_mesh(batch=1)
 
@@ -27,6 +29,7 @@ def main(argv):
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
     paths = feature_vis_3d.run(model, objective, FLAGS.output_dir, mesh=mesh, **mesh_flags.run_options())
+    preset_flags.annotate_json(paths["metrics"])
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")
 

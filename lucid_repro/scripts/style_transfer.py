@@ -11,9 +11,10 @@ losses and stores them in <output stem>.json.
 """
 from absl import flags
 
-from lucid_repro.scripts import common, random_vgg_flags
+from lucid_repro.scripts import common, preset_flags, random_vgg_flags
 
 common.define_model_flags()
+preset_flags.define()
 flags.DEFINE_string("content", "zurich", "content image: a path or a packaged name")
 flags.DEFINE_string("style", "starry_night", "style image: a path or a packaged name")
 flags.DEFINE_enum("param", None, ["fft", "pixel", "both"],
@@ -22,6 +23,9 @@ flags.DEFINE_enum("param", None, ["fft", "pixel", "both"],
 flags.DEFINE_integer("size", 256, "longer side of the output (and of the content image) in pixels")
 flags.DEFINE_integer("steps", 256, "optimization steps (Lucid: 512)")
 flags.DEFINE_float("style_scale", 1.0, "style image longer side relative to the output's")
+flags.DEFINE_enum("style_fit", "content", ["content", "native"],
+                  "content = style image rescaled to --style_scale x the output's longer side; native = "
+                  "at its own resolution (Lucid's notebook), enlarged only to cover the output")
 flags.DEFINE_float("lr", 0.05, "Adam learning rate")
 flags.DEFINE_string("style_layers", None, "comma-separated style layers (default: the model's preset)")
 flags.DEFINE_string("content_layers", None, "comma-separated content layers (default: the model's preset)")
@@ -50,6 +54,7 @@ def main(argv):
     from lucid_repro.outputs.style_transfer import comparison_sheet, format_summary, summary
     from lucid_repro.recipes import style_transfer as st
 
+    preset_flags.apply("style_transfer")
     for name in ("size", "steps", "lr", "style_scale"):
         common.positive(name, getattr(FLAGS, name))
     random_vgg_flags.check()
@@ -65,7 +70,8 @@ def main(argv):
     content = load(FLAGS.content, "content", max_side=None)
     content = resize_longer_side(content, FLAGS.size)
     h, w = content.shape[:2]
-    style_image = st.fit_style(load(FLAGS.style, "styles"), h, w, FLAGS.style_scale)
+    style_image = st.native_style(load(FLAGS.style, "styles"), h, w) if FLAGS.style_fit == "native" else \
+        st.fit_style(load(FLAGS.style, "styles"), h, w, FLAGS.style_scale)
     overrides = dict(style_layers=FLAGS.style_layers, content_layers=FLAGS.content_layers,
                      content_weight=FLAGS.content_weight, style_weight=FLAGS.style_weight,
                      tv_weight=FLAGS.tv_weight, style_loss=FLAGS.loss, content_loss=FLAGS.content_loss,
@@ -80,7 +86,8 @@ def main(argv):
     stem = os.path.splitext(FLAGS.output)[0]
     record = summary(results, model.name, preset, {
         "content": FLAGS.content, "style": FLAGS.style, "seed": FLAGS.seed, "pooling": FLAGS.pooling,
-        "stacked": report})
+        "stacked": report, "style_fit": FLAGS.style_fit, "style_shape": list(style_image.shape[:2]),
+        "transforms": preset.batch != "fixed", "preset": preset_flags.record()})
     written = []
     if FLAGS.param == "both":
         for kind, r in results.items():

@@ -13,9 +13,10 @@ style_transfer_3d_naive_).
 """
 from absl import flags
 
-from lucid_repro.scripts import common, mesh_flags
+from lucid_repro.scripts import common, mesh_flags, preset_flags
 
 common.define_model_flags()
+preset_flags.define()
 mesh_flags.define(steps=300, lr=0.05, naive_help="2D style transfer of the flat texture",
                   output_dir="style_transfer_3d_out", mesh_help="needs its texture: tex.jpg or the MTL's map_Kd")
 flags.DEFINE_string("style", "starry_night", "style image path or short name")
@@ -26,6 +27,12 @@ flags.DEFINE_float("content_weight", None, "content weight (default: 100 for inc
 flags.DEFINE_list("style_layers", None, "comma-separated style layers (default per model)")
 flags.DEFINE_string("content_layer", None, "content layer (default per model)")
 flags.DEFINE_integer("spread_views", 16, "random views on which to measure the final style loss")
+flags.DEFINE_enum("gram_average", "first", ["lucid", "first"],
+                  "moving average of the Grams: lucid = TF1's EMA starting at 0, not debiased "
+                  "((1 - decay^t) G); first = starts at the first view's Grams")
+flags.DEFINE_enum("style_batch", "lucid", ["lucid", "content"],
+                  "lucid = style image scaled to the view and in the batch every step; content = "
+                  "Lucid's notebook: style Grams once from the whole style image")
 FLAGS = flags.FLAGS
 
 
@@ -35,6 +42,7 @@ def main(argv):
     from lucid_repro.outputs import style_transfer_3d as style_transfer_3d_files
     from lucid_repro.recipes import style_transfer_3d
 
+    preset_flags.apply("style_transfer_3d")
     common.finite("style_decay", FLAGS.style_decay, low=0, high=1, high_open=True)
     common.finite("content_weight", FLAGS.content_weight, low=0, optional=True)
     if FLAGS.spread_views < 0:
@@ -45,10 +53,12 @@ def main(argv):
     load_square(FLAGS.style, FLAGS.view_size)
     model = common.load_model_from_flags()
     cfg = style_transfer_3d.style_config(model, FLAGS.style_layers, FLAGS.content_layer,
-                                         FLAGS.content_weight)
+                                         FLAGS.content_weight, batch=FLAGS.style_batch)
     paths = style_transfer_3d_files.run(model, FLAGS.style, FLAGS.output_dir, mesh=mesh,
                                         style_decay=FLAGS.style_decay, cfg=cfg,
-                                        spread_views=FLAGS.spread_views, **mesh_flags.run_options())
+                                        spread_views=FLAGS.spread_views, gram_average=FLAGS.gram_average,
+                                        **mesh_flags.run_options())
+    preset_flags.annotate_json(paths["metrics"])
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")
 

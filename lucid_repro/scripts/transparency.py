@@ -10,9 +10,10 @@ mean alpha and the correlation between alpha and the objective's attribution
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, preset_flags
 
 common.define_model_flags()
+preset_flags.define()
 flags.DEFINE_string("objective", "conv4_2:17", "'layer:channel' (channel) or 'layer' (DeepDream)")
 flags.DEFINE_integer("size", 192, "image side in pixels (Lucid: 320)")
 flags.DEFINE_integer("crop", 112, "side of the random crop the network sees (Lucid: 160)")
@@ -27,6 +28,7 @@ def main(argv):
 
     from lucid_repro.errors import UserError
 
+    preset_flags.apply("transparency")
     for name in ("size", "crop", "steps", "lr"):
         common.positive(name, getattr(FLAGS, name))
     common.finite("lr", FLAGS.lr)
@@ -45,7 +47,7 @@ def main(argv):
     paths, metrics, _ = transparency.run(model, objective, FLAGS.output, size=FLAGS.size, crop=FLAGS.crop,
                                          steps=FLAGS.steps, lr=FLAGS.lr, seed=FLAGS.seed,
                                          progress=FLAGS.progress,
-                                         extra=common.with_model_info({}, model))
+                                         extra=common.with_model_info({"preset": preset_flags.record()}, model))
     print(f"{FLAGS.objective}: mean alpha {metrics['mean_alpha']:.3f}, correlation of alpha with "
           f"attribution {metrics['alpha_attribution_corr']:.3f}")
     print("wrote " + ", ".join(paths))

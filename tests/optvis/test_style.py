@@ -23,7 +23,7 @@ def test_distances():
 
 
 def test_moving_average_value_and_gradient():
-    avg = style.MovingAverage((2,), decay=0.5)
+    avg = style.MovingAverage((2,), decay=0.5, init="first")
     x1 = tf.Variable([1.0, 2.0])
     with tf.GradientTape() as tape:
         y = avg(x1 * 1.0)
@@ -54,7 +54,7 @@ def test_style_loss_batch_and_fixed_targets_agree():
 
 def test_style_loss_with_decay_averages_grams():
     rs = np.random.RandomState(2)
-    s = style.StyleLoss(["l"], style_batch=1, decay=0.9, depths={"l": 3})
+    s = style.StyleLoss(["l"], style_batch=1, decay=0.9, depths={"l": 3}, average_init="first")
     a1 = rs.rand(2, 4, 4, 3).astype(np.float32)
     a2 = a1.copy()
     a2[0] *= 3.0
@@ -65,6 +65,11 @@ def test_style_loss_with_decay_averages_grams():
     target = style.gram_matrix(a1[1:2]).numpy()
     expected = np.abs(0.9 * g1 + 0.1 * g2 - target).mean()
     assert np.isclose(l2, expected, rtol=1e-5) and not np.isclose(l2, plain)
+    # Lucid's (TF1 EMA, zero start, no debias): 0.9 * (0.1 g1) + 0.1 g2
+    z = style.StyleLoss(["l"], style_batch=1, decay=0.9, depths={"l": 3})
+    z({"l": tf.constant(a1)}.__getitem__)
+    lz = float(z({"l": tf.constant(a2)}.__getitem__))
+    assert np.isclose(lz, np.abs(0.09 * g1 + 0.1 * g2 - target).mean(), rtol=1e-5)
 
 
 def test_content_objective_and_gradient():

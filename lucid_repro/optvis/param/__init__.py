@@ -45,7 +45,8 @@ def image_of_kind(kind, w, h=None, batch=1, decorrelate=None, seed=None):
 def default_image_kind(model):
     """Pixels on the VGGs (Gatys, Mahendran & Vedaldi and He et al. optimize pixels; the
     Fourier parameterization shows checkerboard artefacts there at our step budgets,
-    see BUILD_NOTES), the article's fft + decorrelated colours on other models."""
+    see BUILD_NOTES "Gram and content losses"), the article's fft + decorrelated colours on
+    other models."""
     return "pixel" if model.name.startswith(("vgg19", "ranvgg19")) else "fft"
 
 

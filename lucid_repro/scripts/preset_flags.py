@@ -1,0 +1,105 @@
+"""--preset for the scripts of the article's sections: "demo" (the default: small, fast
+settings, the scripts' defaults) or "article" (the article's / Lucid's exact settings,
+mapped to VGG19 where the article used GoogLeNet, and Lucid's own numbers with
+--model=inception_v1).
+
+Each section's recipe holds its table as plain data, `RUN_PRESETS = {"article": {...},
+"demo": {...}}`: flag name -> value, plus an optional "by_model" dict (model family ->
+flag values that replace the common ones for that model). Flags given on the command
+line win over the preset (absl's `FLAGS[name].present`). `record()` is what the run's
+JSON stores: the preset's name and every resolved value.
+
+No TensorFlow here: the preset is applied before the scripts' cheap checks, so the
+tables are literals that `table_of` reads from the recipe's source (`ast.literal_eval`)
+without importing the recipe (tests check it equals the imported `RUN_PRESETS`).
+"""
+import ast
+import os
+
+from absl import flags
+
+FLAGS = flags.FLAGS
+PRESET_NAMES = ("demo", "article")
+_applied = {}
+
+
+def define(default="demo"):
+    flags.DEFINE_enum("preset", default, list(PRESET_NAMES),
+                      "demo = small, fast settings; article = the article's exact settings "
+                      "(sizes, steps, learning rates, transforms, layers); explicit flags win")
+
+
+def table_of(section):
+    """The RUN_PRESETS literal of recipes/<section>.py, without importing the module."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes",
+                        section + ".py")
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "RUN_PRESETS"
+                                                for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise KeyError(f"recipes/{section}.py has no RUN_PRESETS")
+
+
+def model_family(model_name):
+    """'vgg19', 'ranvgg19', 'inception_v1' (or the name itself) for a --model value."""
+    name = str(model_name or "")
+    for family in ("ranvgg19", "vgg19", "inception_v1"):
+        if name == family or name.startswith(family + "_"):
+            return family
+    return name
+
+
+def resolve(table, preset, model_name=None):
+    """The flag values of `preset` in `table` for `model_name` (by_model entries applied)."""
+    if preset not in table:
+        raise KeyError(f"no preset {preset!r}; known: {', '.join(table)}")
+    values = {k: v for k, v in table[preset].items() if k != "by_model"}
+    values.update(table[preset].get("by_model", {}).get(model_family(model_name), {}))
+    return values
+
+
+def apply(table, preset=None, model_name=None, flag_values=None):
+    """Set every flag of the preset that was not given on the command line. `table`: a
+    RUN_PRESETS dict or a section name (see `table_of`). Returns the record: {"name":
+    preset, "section", "values": {flag: value in use}, "overridden": [flags given]}."""
+    fv = flag_values if flag_values is not None else FLAGS
+    preset = preset or fv.preset
+    section = table if isinstance(table, str) else None
+    table = table_of(table) if isinstance(table, str) else table
+    model_name = model_name if model_name is not None else getattr(fv, "model", None)
+    values = resolve(table, preset, model_name)
+    overridden = []
+    for name, value in values.items():
+        if fv[name].present:
+            overridden.append(name)
+        else:
+            fv[name].value = list(value) if isinstance(value, tuple) else value
+    _applied.clear()
+    _applied.update(name=preset, section=section, values={n: _plain(fv[n].value) for n in values},
+                    overridden=sorted(overridden))
+    return record()
+
+
+def record():
+    """The preset in use (after `apply`), JSON-ready."""
+    return {k: (dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v)
+            for k, v in _applied.items()}
+
+
+def annotate_json(path, extra=None):
+    """Add {"preset": record(), **extra} to a JSON file a run has written."""
+    import json
+
+    from lucid_repro.outputs import write_json
+    with open(path) as f:
+        data = json.load(f)
+    data["preset"] = record()
+    data.update(extra or {})
+    write_json(path, data)
+    return path
+
+
+def _plain(value):
+    return list(value) if isinstance(value, (list, tuple)) else value
