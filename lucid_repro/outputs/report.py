@@ -399,6 +399,28 @@ def _figure(rel, caption, out):
             f'</figcaption></figure>')
 
 
+RECORDED_KEYS = ("model", "size", "steps", "texture_size", "view_size", "frames", "objective", "units",
+                 "lr", "style_decay", "gram_average")
+
+
+def _recorded_settings(out, section):
+    """'key value' pairs the section's JSON files recorded (first value of each key): the
+    settings the run really used, beside the entry's description."""
+    found = {}
+    for path in sorted(glob.glob(os.path.join(out, section, "*.json"))):
+        data = _json(out, os.path.relpath(path, out)) or {}
+        if not isinstance(data, dict):
+            continue
+        for key in RECORDED_KEYS:
+            value = data.get(key)
+            if key not in found and isinstance(value, (str, int, float, list)) and not isinstance(value, bool):
+                found[key] = ", ".join(map(str, value)) if isinstance(value, list) else value
+        preset = data.get("preset")
+        if "preset" not in found and isinstance(preset, dict) and preset.get("name"):
+            found["preset"] = preset["name"]
+    return " · ".join(f"{k} {v}" for k, v in found.items())
+
+
 def _section_html(entry, out, manifest, index):
     sec_name = entry.section or entry.key
     rec = (manifest.get("sections") or {}).get(sec_name, {})
@@ -418,6 +440,7 @@ def _section_html(entry, out, manifest, index):
     file_list = "".join(f'<li><a href="{_href(f)}">{_e(f)}</a></li>' for f in files)
     model = rec.get("model") or manifest.get("model") or "?"
     preset = "quick (tiny sizes)" if rec.get("quick", manifest.get("quick")) else "demo"
+    recorded = _recorded_settings(out, sec_name)
     badge = "" if status == "done" else f'<span class="badge skip">{_e(status)}</span>'
     reason = f'<p class="note"><b>Skipped:</b> {_e(rec.get("reason"))}</p>' if rec.get("reason") else ""
     note = f'<p class="note">{_e(entry.note)}</p>' if entry.note else ""
@@ -430,6 +453,7 @@ def _section_html(entry, out, manifest, index):
 {reason}{body}
 <div class="cols"><div>{table}{note}</div>
 <div class="meta"><p><b>Settings</b> ({_e(preset)}): {_e(entry.settings)}<br>
+{f'<b>Recorded</b>: {_e(recorded)}<br>' if recorded else ''}
 <b>Model</b>: {_e(model)} · <b>Run time</b>: {_e(_clock(rec.get("seconds")))}</p></div></div>
 {f'<details><summary>All {len(files)} files of this section</summary><ul>{file_list}</ul></details>' if files else ''}
 </section>"""
