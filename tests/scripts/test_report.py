@@ -152,3 +152,13 @@ def test_report_in_chromium(folder, tmp_path):
         b.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         assert b.evaluate("document.documentElement.scrollWidth <= 391 && window.innerWidth <= 391"), \
             b.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+
+
+def test_recorded_settings_come_from_the_sections_json(tmp_path):
+    from lucid_repro.outputs import report
+    write_json(str(tmp_path / "cppn" / "a.json"), {"size": 96, "steps": 320, "preset": {"name": "demo"},
+                                                  "shared": True, "units": ["conv5_1:3", "conv4_4:7"]})
+    write_json(str(tmp_path / "cppn" / "b.json"), {"size": 48, "lr": 0.005})
+    text = report._recorded_settings(str(tmp_path), "cppn")
+    assert text == "size 96 · steps 320 · units conv5_1:3, conv4_4:7 · preset demo · lr 0.005", text
+    assert report._recorded_settings(str(tmp_path), "missing") == ""
