@@ -1,9 +1,14 @@
-"""Benchmark (not a test): ms per feature-visualization step of VGG19 at 224 px
-(fft + decorrelate + standard transforms, objective conv4_2:17), the achieved
-GFLOP/s of that step from analytic conv FLOPs, and a measured fp32 matmul peak of
-this machine in the same run. Prints ratios.
+"""Benchmark (not a test): steady-state ms per feature-visualization step of VGG19
+(fft + decorrelate + standard transforms, objective <layer>:17), tracing EXCLUDED (a
+`render.StepCache` compiles the step in a warm-up call; the timed call reuses it), for
+float32 and bfloat16 network compute; the achieved GFLOP/s from analytic conv FLOPs at
+the size the network really sees (size + 12 after Lucid's pad/jitter; scale averages 1)
+against a measured conv peak of this machine in the same run: one 3x3 conv 256->256 at
+56x56, forward + gradient w.r.t. its input, fp32 and bf16. Then where a step's time goes
+(parameterization, transforms, network forward, network forward + input gradient).
+Prints ratios.
 
-    .venv/bin/python benchmarks/feature_vis_step.py [--size 224 --steps 20 --layer conv4_2]
+    python benchmarks/feature_vis_step.py [--size 224 --steps 10 --layer conv4_2]
 """
 import argparse
 import os
@@ -11,11 +16,13 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from lucid_repro import models  # noqa: E402
 from lucid_repro.models import vgg  # noqa: E402
-from lucid_repro.optvis import param, render  # noqa: E402
+from lucid_repro.models.precision import with_precision  # noqa: E402
+from lucid_repro.optvis import objectives, param, render, transforms  # noqa: E402
 
 
 def conv_flops(size, layer):
@@ -31,39 +38,110 @@ def conv_flops(size, layer):
     return flops
 
 
-def matmul_peak(n=2048, reps=10):
-    a = tf.random.normal((n, n))
-    b = tf.random.normal((n, n))
-    f = tf.function(lambda: tf.matmul(a, b))
-    f().numpy()
+def timed(f, reps):
+    f()
+    f()
     start = time.perf_counter()
     for _ in range(reps):
-        f().numpy()
-    return 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e9
+        f()
+    return (time.perf_counter() - start) / reps
+
+
+def conv_peak(dtype, reps=10):
+    """GFLOP/s of a 3x3 conv 256->256 at 56x56 (batch 1), forward + input gradient."""
+    x = tf.random.normal((1, 56, 56, 256), dtype=tf.float32)
+    k = tf.cast(tf.random.normal((3, 3, 256, 256)) * 0.02, dtype)
+
+    @tf.function
+    def f():
+        xx = tf.cast(x, dtype)
+        with tf.GradientTape() as tape:
+            tape.watch(xx)
+            y = tf.nn.conv2d(xx, k, 1, "SAME")
+        return tape.gradient(y, xx)
+    seconds = timed(lambda: f().numpy(), reps)
+    return 2 * 2 * 56 * 56 * 9 * 256 * 256 / seconds / 1e9
+
+
+def step_ms(model, objective, size, steps):
+    cache = render.StepCache()
+    kw = dict(param_f=lambda: param.image(size), thresholds=(2,), seed=0, progress=False, cache=cache)
+    render.render(model, objective, **kw)               # traces
+    kw["thresholds"] = (steps,)
+    start = time.perf_counter()
+    r = render.render(model, objective, **kw)            # reuses the compiled step
+    assert cache.traces == 1
+    return (time.perf_counter() - start) / steps * 1e3, r
+
+
+def parts_ms(model, size, layer, reps):
+    """ms of the parts of a step, each compiled alone (forward + gradient where it has one)."""
+    p = param.image(size, seed=0)
+    rng = tf.random.Generator.from_seed(0)
+    t = transforms.compose(transforms.standard_transforms())
+    sub = model.submodel([layer])
+    net_in = tf.random.uniform((1, size + 12, size + 12, 3), seed=1)
+
+    @tf.function
+    def param_part():
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(p())
+        return tape.gradient(y, p.trainable_variables)
+
+    @tf.function
+    def param_transforms():
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(t(p(), rng))
+        return tape.gradient(y, p.trainable_variables)
+
+    @tf.function
+    def net_fwd():
+        return tf.reduce_mean(sub(net_in)[layer][..., 17])
+
+    @tf.function
+    def net_fwd_bwd():
+        with tf.GradientTape() as tape:
+            tape.watch(net_in)
+            y = tf.reduce_mean(sub(net_in)[layer][..., 17])
+        return tape.gradient(y, net_in)
+
+    sync = lambda out: [np.asarray(o) for o in tf.nest.flatten(out)]  # noqa: E731
+    return {name: timed(lambda f=f: sync(f()), reps) * 1e3 for name, f in
+            [("parameterization (fft + colour, fwd+bwd)", param_part),
+             ("parameterization + transforms (fwd+bwd)", param_transforms),
+             ("network forward", net_fwd), ("network forward + input gradient", net_fwd_bwd)]}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=224)
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--layer", default="conv4_2")
+    ap.add_argument("--no_parts", action="store_true")
     args = ap.parse_args()
-    model = models.load("vgg19")
-    objective = f"{args.layer}:17"
-    # warm-up (tracing) run, then a timed run of the same compiled shape
-    render.render(model, objective, param_f=lambda: param.image(args.size), thresholds=(2,), seed=0, progress=False)
-    start = time.perf_counter()
-    render.render(model, objective, param_f=lambda: param.image(args.size), thresholds=(args.steps,), seed=0,
-                  progress=False)
-    ms = (time.perf_counter() - start) / args.steps * 1e3
-    # standard transforms keep the network input near size (pad 12, jitters 12, scale 0.9-1.1)
-    step_flops = 2 * conv_flops(args.size, args.layer)  # forward + gradient w.r.t. the input
-    achieved = step_flops / (ms / 1e3) / 1e9
-    peak = matmul_peak()
-    print(f"VGG19 {args.size}px to {args.layer}: {ms:.1f} ms/step (includes tracing of the timed run)")
-    print(f"analytic conv FLOPs per step: {step_flops / 1e9:.2f} GFLOP -> {achieved:.1f} GFLOP/s")
-    print(f"fp32 matmul peak (2048^2): {peak:.1f} GFLOP/s")
-    print(f"ratio achieved/peak: {achieved / peak:.2f}")
+    base = models.load("vgg19")
+    objective = objectives.as_objective(f"{args.layer}:17")   # one object: the StepCache reuses it
+    side = args.size + 12            # what the network sees on average after the transforms
+    step_flops = 2 * conv_flops(side, args.layer)   # forward + gradient w.r.t. the input
+    peak = {d: conv_peak(d) for d in (tf.float32, tf.bfloat16)}
+    print(f"conv peak (3x3 256->256 @56², fwd + input grad): fp32 {peak[tf.float32]:.0f} GFLOP/s, "
+          f"bf16 {peak[tf.bfloat16]:.0f} GFLOP/s (ratio {peak[tf.bfloat16] / peak[tf.float32]:.2f})")
+    print(f"VGG19 {args.size}px (network input ~{side}px) to {args.layer}: "
+          f"{step_flops / 1e9:.2f} GFLOP per step (analytic convs, fwd + input grad)")
+    ms = {}
+    for precision, dtype in (("float32", tf.float32), ("bfloat16", tf.bfloat16)):
+        model = with_precision(base, precision)
+        ms[precision], _ = step_ms(model, objective, args.size, args.steps)
+        achieved = step_flops / (ms[precision] / 1e3) / 1e9
+        print(f"  {precision}: {ms[precision]:.1f} ms/step (tracing excluded) -> {achieved:.0f} GFLOP/s = "
+              f"{achieved / peak[dtype]:.2f} of the {precision} conv peak, "
+              f"{achieved / peak[tf.float32]:.2f} of the fp32 peak")
+    print(f"bf16 speed-up over fp32: {ms['float32'] / ms['bfloat16']:.2f}x")
+    if not args.no_parts:
+        parts = parts_ms(base, args.size, args.layer, max(3, args.steps // 2))
+        print(f"where a float32 step goes (each part compiled alone; step = {ms['float32']:.1f} ms):")
+        for name, v in parts.items():
+            print(f"  {name}: {v:.1f} ms ({v / ms['float32']:.0%} of a step)")
 
 
 if __name__ == "__main__":

@@ -51,9 +51,51 @@ def _make_param(param_f, seed):
     return p
 
 
+class StepCache:
+    """Compiled steps kept between `render` calls, so that rendering many units of a layer
+    traces the step once per shape instead of once per call (`render(..., cache=...)`).
+
+    A cache serves calls that differ only in `seed`, `thresholds`, the VALUES of the step
+    inputs (e.g. the channel of a per-item objective, `lucid_repro.optvis.units`) and the
+    parameterization's initial values: `param_f` must build the same kind of
+    parameterization each call (only its variables' values are taken: they are assigned
+    to the cached parameterization's variables). Model, objective, transforms,
+    gradient_transform and metrics must be the same objects in every call (checked), and
+    the optimizer of the same class and configuration (the first call's is kept and
+    reset to its initial state). A reused call gives the same result as a fresh `render`
+    with the same arguments. `result.param` is the cached parameterization: the next call
+    overwrites it. `traces` counts the Python traces of the compiled steps."""
+
+    def __init__(self):
+        self.traces = 0
+        self._entries = {}
+        self._fixed = None
+
+    def _check(self, fixed):
+        if self._fixed is None:
+            self._fixed = fixed
+        elif any(a is not b for a, b in zip(self._fixed, fixed)):
+            raise ValueError("a StepCache serves one model, objective, transforms, gradient_transform "
+                             "and metrics (the same objects in every call); use another StepCache")
+
+
+def _param_key(param):
+    return (param.name,) + tuple((v.name, tuple(v.shape), v.dtype.name) for v in param.trainable_variables)
+
+
+def _optimizer_key(optimizer):
+    if optimizer is None:
+        return None
+    try:
+        config = sorted((k, repr(v)) for k, v in optimizer.get_config().items() if k != "name")
+    except Exception:   # an optimizer without a config: only that object is reused
+        config = id(optimizer)
+    return (type(optimizer).__name__, repr(config))
+
+
 def render(model, objective, param_f=None, optimizer=None, transforms=None, thresholds=(512,),
            seed=None, progress=True, step_inputs=None, gradient_transform=None, metrics=None,
-           stop_when=None, description="render"):
+           stop_when=None, description="render", cache=None):
     """Optimize `param_f`'s variables to maximize `objective` of `model`.
 
     model: a FeatureModel (or None for objectives that read no layer).
@@ -81,6 +123,8 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     gradient_transform: function(list of grads) -> list of grads (e.g. normalization).
     metrics: dict name -> Objective, evaluated each step on the same forward pass.
     stop_when: function(step, loss, metric values) -> bool, to stop early.
+    cache: a `StepCache` to reuse the compiled step of an earlier call with the same
+        model, objective and transforms (see StepCache); None: compile for this call.
     """
     objective = objectives_lib.as_objective(objective)
     metrics = dict(metrics or {})
@@ -115,13 +159,29 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     variables = param.trainable_variables
     if not variables:
         raise ValueError("the parameterization has no trainable variables")
-    optimizer = optimizer or adam()
-    optimizer.build(variables)
-    transform = transforms_lib.compose(transforms_lib.standard_transforms() if transforms is None else transforms)
     # seed None: a fresh seed from the OS (TF's own non-deterministic state is refused
     # once op determinism is on)
-    rng = tf.random.Generator.from_seed(
-        seed if seed is not None else int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1))
+    rng_seed = seed if seed is not None else int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
+    entry = None
+    if cache is not None:
+        cache._check((model, objective, transforms, gradient_transform) + tuple(metrics.values()))
+        key = (_param_key(param), _optimizer_key(optimizer), tuple(metrics))
+        entry = cache._entries.get(key)
+        if entry is not None:
+            # the compiled step of an earlier call: its variables take this call's values
+            fresh = param
+            param, variables, optimizer, rng, step = entry["param"], entry["variables"], entry["optimizer"], \
+                entry["rng"], entry["step"]
+            for v, value in zip(variables, fresh.trainable_variables):
+                v.assign(value)
+            for v, value in zip(optimizer.variables, entry["optimizer_init"]):
+                v.assign(value)
+            rng.reset_from_seed(rng_seed)
+    if entry is None:
+        optimizer = optimizer or adam()
+        optimizer.build(variables)
+        rng = tf.random.Generator.from_seed(rng_seed)
+    transform = transforms_lib.compose(transforms_lib.standard_transforms() if transforms is None else transforms)
     submodel = model.submodel(layers) if (model is not None and layers) else None
     transformed_needed = submodel is not None or any("transformed" in o.reads for o in all_objectives)
     metric_names = list(metrics)
@@ -145,8 +205,9 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
             return acts[name]
         return objective(T), [metrics[k](T) for k in metric_names]
 
-    @tf.function
-    def step(inputs):
+    def step_fn(inputs):
+        if cache is not None:
+            cache.traces += 1   # Python runs only while tracing
         with tf.GradientTape() as tape:
             value, metric_values = forward(inputs)
             loss = -value
@@ -162,6 +223,12 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
             return tf.constant(True)
         applied = tf.cond(finite, apply, lambda: tf.constant(False))
         return loss, metric_values, applied
+
+    if entry is None:
+        step = tf.function(step_fn)
+        if cache is not None:
+            cache._entries[key] = {"param": param, "variables": variables, "optimizer": optimizer, "rng": rng,
+                                   "step": step, "optimizer_init": [v.numpy() for v in optimizer.variables]}
 
     def take_snapshot(inputs):
         return np.asarray(param.picture(**inputs))

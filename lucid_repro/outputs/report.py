@@ -489,6 +489,37 @@ embedded) written next to its OBJ; open it in any glTF viewer.</p>
     return html_block, "\n".join(scripts)
 
 
+def _atlas_html(out):
+    """A card linking each unit atlas found under `out` (a folder whose manifest.json says
+    kind "atlas", written by `lucid_repro.scripts.atlas`); "" if none."""
+    blocks = []
+    for path in sorted(glob.glob(os.path.join(out, "*", "manifest.json")) + glob.glob(os.path.join(out, "manifest.json"))):
+        try:
+            with open(path) as f:
+                m = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if not isinstance(m, dict) or m.get("kind") != "atlas":
+            continue
+        rel = os.path.relpath(os.path.dirname(path), out)
+        page = "index.html" if rel == "." else f"{rel}/index.html"
+        grids = [os.path.join(rel, s["grid"]) if rel != "." else s["grid"]
+                 for s in (m.get("layers_summary") or {}).values() if s.get("grid")]
+        figs = "".join(_figure(g, f"unit atlas grid: {os.path.basename(g)}", out) for g in grids[:2])
+        blocks.append(f'<p><a href="{_href(page)}">{_e(rel if rel != "." else "atlas")}/index.html</a>: '
+                      f'{_e(m.get("model"))}, layers {_e(", ".join(m.get("layers") or []))}, '
+                      f'{_e(m.get("units_done"))} of {_e(m.get("units_total"))} units, {_e(m.get("size"))} px, '
+                      f'{_e(m.get("steps"))} steps, {_e(m.get("precision"))}</p><div class="figs">{figs}</div>')
+    if not blocks:
+        return ""
+    return f"""
+<section class="card" id="atlas">
+<h2>Unit atlas<span class="badge">classic</span></h2>
+<p class="claim">Every channel of a layer, one feature visualization each (python -m lucid_repro.scripts.atlas).</p>
+{"".join(blocks)}
+</section>"""
+
+
 def _write_text(path, text):
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
@@ -546,6 +577,9 @@ def write_report(output_dir):
         if entry.key == "style_transfer_3d" and viewer_html:
             sections.append(viewer_html)
             toc.append('<a href="#viewer3d">3D viewer</a>')
+    atlas_html = _atlas_html(out)
+    if atlas_html:
+        toc.append('<a href="#atlas">Unit atlas</a>')
     done = sum(1 for r in (manifest.get("sections") or {}).values() if r.get("status") == "done")
     total = manifest.get("total_seconds")
     records = (manifest.get("sections") or {}).items()
@@ -581,6 +615,7 @@ def write_report(output_dir):
 </header>
 <main>
 {"".join(sections)}
+{atlas_html}
 <section class="card" id="skipped">
 <h2>Skipped sections</h2>
 {skipped_html}

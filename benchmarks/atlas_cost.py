@@ -1,0 +1,85 @@
+"""Benchmark (not a test): per-unit cost of the atlas against separate feature_vis runs,
+in one process, then units/hour of the Beam pipeline on the DirectRunner.
+
+(c) N units of one layer: N separate `feature_vis.visualize` calls (each builds and traces
+    its own step, as the feature_vis script does per unit) vs `UnitRenderer` (one compiled
+    step) at batch 1 and batch 8, float32 and bfloat16; prints seconds per unit and the
+    ratio to a separate run, plus the quality of bf16 (objective, mean |pixel difference|
+    against the fp32 image of the same unit).
+(d) units/hour of `python -m lucid_repro.scripts.atlas` with 1 and 2 DirectRunner workers
+    (multi_processing; includes worker start-up and model loading).
+
+    python benchmarks/atlas_cost.py [--size 64 --steps 32 --units 8 --layer conv4_2] [--no_beam]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from lucid_repro import models  # noqa: E402
+from lucid_repro.models.precision import with_precision  # noqa: E402
+from lucid_repro.optvis import units  # noqa: E402
+from lucid_repro.recipes import feature_vis  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--steps", type=int, default=32)
+    ap.add_argument("--units", type=int, default=8)
+    ap.add_argument("--layer", default="conv4_2")
+    ap.add_argument("--no_beam", action="store_true")
+    args = ap.parse_args()
+    base = models.load("vgg19")
+    chans = list(range(args.units))
+    seeds = units.UnitRenderer(base, args.layer).seeds(chans)
+    start = time.perf_counter()
+    for c, s in zip(chans, seeds):
+        feature_vis.visualize(base, f"{args.layer}:{c}", size=args.size, steps=args.steps, seed=s, progress=False)
+    separate = (time.perf_counter() - start) / len(chans)
+    print(f"{args.units} units of {args.layer}, {args.size}px, {args.steps} steps")
+    print(f"  separate feature_vis runs: {separate:.2f} s/unit")
+    images = {}
+    for precision in ("float32", "bfloat16"):
+        model = with_precision(base, precision)
+        for batch in (1, 8):
+            r = units.UnitRenderer(model, args.layer, size=args.size, steps=args.steps, batch=batch,
+                                   model_name=base.name)
+            start = time.perf_counter()
+            out = r.render_units(chans)
+            per = (time.perf_counter() - start) / len(chans)
+            images[precision, batch] = out
+            extra = ""
+            if precision == "bfloat16":
+                ref = images["float32", batch]
+                diff = np.mean([np.abs(a["image"] - b["image"]).mean() for a, b in zip(out, ref)])
+                obj = np.mean([a["objective"] / max(abs(b["objective"]), 1e-6) for a, b in zip(out, ref)])
+                extra = f"; vs fp32: mean |pixel diff| {diff:.3f}, objective ratio {obj:.2f}"
+            print(f"  atlas {precision} batch {batch}: {per:.2f} s/unit = {per / separate:.2f}x a separate run "
+                  f"(traces {r.traces}){extra}")
+    if args.no_beam:
+        return
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as out:
+            cmd = [sys.executable, "-m", "lucid_repro.scripts.atlas", f"--layers={args.layer}",
+                   f"--channels=0:{args.units}", f"--size={args.size}", f"--steps={args.steps}", "--batch=1",
+                   f"--output_dir={out}", f"--num_workers={workers}"]
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True, env=env)
+            wall = time.perf_counter() - start
+            with open(os.path.join(out, "manifest.json")) as f:
+                m = json.load(f)
+            print(f"  DirectRunner {workers} worker(s): {args.units / wall * 3600:.0f} units/hour end to end "
+                  f"({wall:.1f} s incl. start-up), {m['units_per_hour_this_run']:.0f} units/hour in the pipeline")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Many units of one layer through one compiled step (issue 15).
+
+`UnitRenderer(model, layer, ...)` renders channels of `layer` in batches: the channel of
+each batch item is a step input (`T(UNIT_KEY)`, an int32 [B] tensor) read by
+`channels_objective`, and every call goes through `render.render` with one
+`render.StepCache`, so N units trace the step once per batch size, not N times.
+
+Seeds. Item i of a batch starts from `image_of_kind(kind, size, batch=1,
+seed=unit_seed(model, layer, channel, seed))`, the same initial values whichever batch or
+worker renders it; with batch 1 a unit is exactly `feature_vis.visualize(model,
+"layer:channel", seed=unit_seed(...))`. The transforms (pad, jitter, scale, rotate) draw
+ONE random value per step for the whole batch (items of a batch must keep one shape for
+the network), from a generator seeded by `batch_seed(item seeds)`: with batch > 1 an
+image depends on which units share its batch. The atlas forms its batches from the full
+unit list (not from what is left to do), so resuming or adding workers never changes a
+result.
+"""
+import hashlib
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from lucid_repro.errors import UserError
+from lucid_repro.optvis import objectives, param, render
+
+UNIT_KEY = "unit_channel"
+
+
+def unit_seed(model_name, layer, channel, seed=0):
+    """The seed of one unit's initial values: a hash of (model, layer, channel, seed)."""
+    digest = hashlib.sha256(f"{model_name}|{layer}|{int(channel)}|{int(seed)}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+
+def batch_seed(item_seeds):
+    """The transforms' seed of a batch: its only item's seed, else a hash of its items' seeds."""
+    item_seeds = [int(s) for s in item_seeds]
+    if len(item_seeds) == 1:
+        return item_seeds[0]
+    digest = hashlib.sha256(",".join(map(str, item_seeds)).encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+
+def _per_item(t, channels):
+    """[B] mean over positions of channel channels[b] of item b of t ([B, H, W, C])."""
+    return tf.reduce_mean(tf.gather(t, channels, axis=3, batch_dims=1), axis=[1, 2])
+
+
+def channels_objective(layer):
+    """Sum over the batch of each item's mean activation of its own channel, the channel
+    being the step input `T(UNIT_KEY)`: one graph for every channel of the layer. With
+    batch 1 it equals `objectives.channel(layer, c)`."""
+    return objectives.Objective(lambda T: tf.reduce_sum(_per_item(T(layer), T(UNIT_KEY))),
+                                [layer, UNIT_KEY], [], f"channels({layer})")
+
+
+def item_objective(layer, i):
+    """Item i's own channel objective (a metric: the value each unit reached)."""
+    return objectives.Objective(lambda T: _per_item(T(layer), T(UNIT_KEY))[i],
+                                [layer, UNIT_KEY], [], f"item{i}({layer})")
+
+
+def batch_param(kind, size, item_seeds, decorrelate=None):
+    """A batch parameterization whose item i holds the initial values of
+    `image_of_kind(kind, size, batch=1, seed=item_seeds[i])`."""
+    singles = [param.image_of_kind(kind, size, batch=1, decorrelate=decorrelate, seed=int(s))
+               for s in item_seeds]
+    if len(singles) == 1:
+        return singles[0]
+    b = len(singles)
+    p = param.image_of_kind(kind, size, batch=b, decorrelate=decorrelate, seed=0)
+    for v, parts in zip(p.trainable_variables, zip(*[q.trainable_variables for q in singles])):
+        axis = next(a for a, (n, one) in enumerate(zip(v.shape, parts[0].shape)) if n == b and one == 1)
+        v.assign(np.concatenate([x.numpy() for x in parts], axis))
+    return p
+
+
+class UnitRenderer:
+    """Renders channels of one layer, `batch` at a time, through one compiled step per
+    batch size (see the module docstring). `traces` counts the step's Python traces."""
+
+    def __init__(self, model, layer, size=128, steps=128, batch=1, param_kind="fft", decorrelate=None,
+                 lr=0.05, use_transforms=True, seed=0, model_name=None):
+        model.check_layer(layer)
+        if size <= 0 or steps <= 0 or batch <= 0:
+            raise UserError(f"size, steps and batch must be positive, got size={size} steps={steps} "
+                            f"batch={batch}")
+        self.model, self.layer, self.size, self.steps, self.batch = model, layer, size, steps, batch
+        self.param_kind, self.decorrelate, self.lr, self.seed = param_kind, decorrelate, lr, seed
+        self.model_name = model_name or model.name
+        self.transforms = None if use_transforms else []
+        self.objective = channels_objective(layer)
+        self._caches = {}      # batch size -> (StepCache, metrics)
+
+    @property
+    def traces(self):
+        return sum(c.traces for c, _ in self._caches.values())
+
+    def seeds(self, channels):
+        return [unit_seed(self.model_name, self.layer, c, self.seed) for c in channels]
+
+    def render_batch(self, channels, progress=False):
+        """Render up to `batch` channels in one optimization; returns one dict per channel:
+        channel, image ([H, W, 3] float32), objective (its value at the last step),
+        seed, batch_seed, steps, seconds (the batch's wall time / its size)."""
+        channels = [self.model.check_channel(self.layer, c) for c in channels]
+        b = len(channels)
+        if not 0 < b <= self.batch:
+            raise UserError(f"a batch holds 1..{self.batch} units, got {b}")
+        if b not in self._caches:
+            self._caches[b] = (render.StepCache(), {f"item{i}": item_objective(self.layer, i) for i in range(b)})
+        cache, metrics = self._caches[b]
+        seeds = self.seeds(channels)
+        bseed = batch_seed(seeds)
+        unit = {UNIT_KEY: np.asarray(channels, np.int32)}
+        start = time.perf_counter()
+        result = render.render(
+            self.model, self.objective,
+            param_f=lambda: batch_param(self.param_kind, self.size, seeds, self.decorrelate),
+            optimizer=render.adam(self.lr), transforms=self.transforms, thresholds=(self.steps,),
+            seed=bseed, progress=progress, step_inputs=lambda i, rng: unit, metrics=metrics, cache=cache,
+            description=f"{self.layer}:{channels[0]}" + (f"..{channels[-1]}" if b > 1 else ""))
+        seconds = time.perf_counter() - start
+        images = result.images[-1]
+        return [{"channel": c, "image": images[i], "objective": float(result.metrics[f"item{i}"]),
+                 "seed": s, "batch_seed": bseed, "batch": channels, "steps": int(result.steps),
+                 "seconds": seconds / b} for i, (c, s) in enumerate(zip(channels, seeds))]
+
+    def render_units(self, channels, progress=False):
+        """All `channels`, in consecutive batches of `batch`."""
+        channels = list(channels)
+        out = []
+        for k in range(0, len(channels), self.batch):
+            out += self.render_batch(channels[k:k + self.batch], progress=progress)
+        return out
