@@ -52,14 +52,14 @@ print(sorted(assets.available_images("content")), sorted(assets.available_images
 
 # %% [markdown]
 # ## The loss
-# Each model family has a preset: Lucid's GoogLeNet layers and weights for
+# Each model family has a style configuration: Lucid's GoogLeNet layers and weights for
 # `inception_v1`, Gatys' layers for `vgg19` (style `relu1_1`..`relu5_1`, content
 # `relu4_2`; Caffe's `convX_Y` blobs are post-ReLU), He et al.'s for the random VGG19.
 # Every term is a distance between Gram matrices (style) or activations (content).
 
 # %%
-preset = st.preset_for(model, batch=BATCH)
-print(preset)
+config = st.style_config(model, batch=BATCH)
+print(config)
 
 # %% [markdown]
 # ## Pixels vs. the decorrelated Fourier parameterization
@@ -68,8 +68,8 @@ print(preset)
 # is that non-VGG networks need the decorrelated one).
 
 # %%
-results = st.compare_params(model, content, style_image, preset, steps=STEPS, progress=not QUICK)
-record = summary(results, model.name, preset)
+results = st.compare_params(model, content, style_image, config, steps=STEPS, progress=not QUICK)
+record = summary(results, model.name, config)
 print(format_summary(record))
 view = assets.resize_longer_side(style_image, max(h, w))[:h, :w]
 view = np.pad(view, ((0, h - view.shape[0]), (0, w - view.shape[1]), (0, 0)), constant_values=1.0)
@@ -77,7 +77,7 @@ display(Image.fromarray(to_uint8(contact_sheet([[content, view] + [r.image for r
 
 # %% [markdown]
 # ## Lucid's GoogLeNet setup
-# With InceptionV1 (downloaded on first use) the preset is Lucid's `style_transfer_2d`
+# With InceptionV1 (downloaded on first use) the style configuration is Lucid's `style_transfer_2d`
 # notebook: style layers conv2d2, mixed3a, mixed4a, mixed4b, mixed4c, content mixed3b,
 # mean L1 distances, content x100, and the batch [generated, content, random crop of
 # the style] passed through the standard transformations. Here it runs only if the
@@ -90,5 +90,5 @@ except Exception as e:  # offline: no weights
     print("InceptionV1 unavailable:", e)
 else:
     r = st.compare_params(inception, content, style_image, steps=STEPS, progress=not QUICK)
-    print(format_summary(summary(r, "inception_v1", st.preset_for(inception))))
+    print(format_summary(summary(r, "inception_v1", st.style_config(inception))))
     display(Image.fromarray(to_uint8(contact_sheet([[content] + [x.image for x in r.values()]]))))

@@ -7,7 +7,7 @@ import numpy as np
 from lucid_repro import assets
 from lucid_repro.models import random_vgg
 from lucid_repro.recipes.style_transfer import (
-    DEMO_CONTENT, DEMO_STYLE, compare_params, fit_style, preset_for)
+    DEMO_CONTENT, DEMO_STYLE, compare_params, fit_style, style_config)
 
 
 def comparison_sheet(content, style_image, results):
@@ -20,11 +20,11 @@ def comparison_sheet(content, style_image, results):
     return contact_sheet([[content, style_view] + [r.image for r in results.values()]])
 
 
-def summary(results, model_name, preset, extra=None):
+def summary(results, model_name, config, extra=None):
     """JSON-ready record of one or several TransferResults."""
     first = next(iter(results.values()))
     record = {"model": model_name, "size": list(first.image.shape[:2]),
-              "steps": int(first.render_result.steps), "preset": preset.to_dict(),
+              "steps": int(first.render_result.steps), "style_config": config.to_dict(),
               "weights": first.weights, "results": {}}
     record.update(extra or {})
     for kind, r in results.items():
@@ -53,15 +53,15 @@ def demo(model, output_dir, quick=False, progress=True, content=DEMO_CONTENT, st
     content_image = assets.load(content, "content", max_side=size)
     h, w = content_image.shape[:2]
     style_image = fit_style(assets.load(style_name, "styles"), h, w)
-    preset = preset_for(model)
-    results = compare_params(model, content_image, style_image, preset, steps=steps, progress=progress)
+    config = style_config(model)
+    results = compare_params(model, content_image, style_image, config, steps=steps, progress=progress)
     os.makedirs(output_dir, exist_ok=True)
     paths = []
     for kind, r in results.items():
         paths.append(save_image(os.path.join(output_dir, f"style_transfer_{model.name}_{kind}.png"), r.image))
     paths.append(save_image(os.path.join(output_dir, f"style_transfer_{model.name}.png"),
                             comparison_sheet(content_image, style_image, results)))
-    record = summary(results, model.name, preset, {"content": content, "style": style_name})
+    record = summary(results, model.name, config, {"content": content, "style": style_name})
     paths.append(write_json(os.path.join(output_dir, f"style_transfer_{model.name}.json"), record))
     if progress:
         print(format_summary(record))

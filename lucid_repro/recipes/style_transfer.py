@@ -8,7 +8,7 @@ with per-term weights w (`style.StyleConfig.weighting`: 1, He et al.'s omega_l, 
 relative to the target's magnitude), optimized by
 `render.render` on a `param.image` (fft + decorrelated colours, or plain pixels).
 
-Two ways to feed the targets, chosen by the preset:
+Two ways to feed the targets, chosen by the style configuration (`StyleConfig.batch`):
 * `batch="lucid"` (Lucid's `style_transfer_2d` notebook, used for InceptionV1): every step
   runs the batch [generated, content, random crop of the style image] through the
   standard transformations, and the targets are taken from batch items 1 and 2 of the
@@ -59,7 +59,7 @@ def native_style(style_image, h, w):
 
 # ---------------------------------------------------------------- presets
 
-PRESETS = {
+STYLE_CONFIGS = {
     # Lucid, notebooks/differentiable-parameterizations/style_transfer_2d.ipynb
     "inception_v1": style.StyleConfig(
         style_layers=("conv2d2", "mixed3a", "mixed4a", "mixed4b", "mixed4c"),
@@ -87,9 +87,9 @@ PRESETS = {
 }
 
 
-def preset_for(model, **overrides):
+def style_config(model, **overrides):
     """The model family's StyleConfig (`style.config_for`) with overrides."""
-    return style.config_for(model, PRESETS, params=PARAMS, **overrides)
+    return style.config_for(model, STYLE_CONFIGS, params=PARAMS, **overrides)
 
 
 def batch_param(inner, content, style_image=None):
@@ -131,31 +131,31 @@ class TransferResult:
     render_result: Any               # the loop's RenderResult
 
 
-def transfer(model, content, style_image, preset=None, param_kind=None, steps=512, seed=0,
+def transfer(model, content, style_image, config=None, param_kind=None, steps=512, seed=0,
              lr=render.DEFAULT_LEARNING_RATE, progress=True, thresholds=None, loss=None):
     """Style transfer of `content` ([H, W, 3]; sets the output size) with `style_image`
     (any size; Lucid mode crops it, so it must cover H x W, see `fit_style`)."""
     if steps <= 0:
         raise UserError(f"steps must be positive, got {steps}")
-    preset = preset or preset_for(model)
-    param_kind = param_kind or preset.param
+    config = config or style_config(model)
+    param_kind = param_kind or config.param
     if param_kind not in PARAMS:
         raise UserError(f"--param must be one of {', '.join(PARAMS)}, got {param_kind!r}")
-    loss = loss or style.StyleContentLoss(model, content, style_image, preset)
+    loss = loss or style.StyleContentLoss(model, content, style_image, config)
     h, w = loss.h, loss.w
-    style_fitted = fit_style(loss.style_image, h, w) if preset.batch == "lucid" else None
+    style_fitted = fit_style(loss.style_image, h, w) if config.batch == "lucid" else None
 
     def param_f():
         # the generated image is the first of the batch: the loop's images are [B, H, W, 3]
         inner = param.image_of_kind(param_kind, w, h)
-        if preset.batch == "fixed":
+        if config.batch == "fixed":
             return inner
         return batch_param(inner, loss.content, style_fitted)
 
-    step_inputs = crop_inputs(style_fitted.shape, h, w) if preset.batch == "lucid" else None
+    step_inputs = crop_inputs(style_fitted.shape, h, w) if config.batch == "lucid" else None
     start = time.time()
     result = render.render(model, loss.objective(), param_f=param_f, optimizer=render.adam(lr),
-                           transforms=[] if preset.batch == "fixed" else None,
+                           transforms=[] if config.batch == "fixed" else None,
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,
                            step_inputs=step_inputs,
                            description=f"style transfer ({param_kind})")
@@ -166,13 +166,13 @@ def transfer(model, content, style_image, preset=None, param_kind=None, steps=51
                           param_kind=param_kind, render_result=result)
 
 
-def compare_params(model, content, style_image, preset=None, params=PARAMS, steps=512, seed=0,
+def compare_params(model, content, style_image, config=None, params=PARAMS, steps=512, seed=0,
                    progress=True, lr=render.DEFAULT_LEARNING_RATE):
     """Run the same style transfer with each parameterization (same loss, weights, steps,
     seed). Returns {param: TransferResult}."""
-    preset = preset or preset_for(model)
-    loss = style.StyleContentLoss(model, content, style_image, preset)
-    return {kind: transfer(model, content, style_image, preset, kind, steps=steps, seed=seed,
+    config = config or style_config(model)
+    loss = style.StyleContentLoss(model, content, style_image, config)
+    return {kind: transfer(model, content, style_image, config, kind, steps=steps, seed=seed,
                            progress=progress, lr=lr, loss=loss) for kind in params}
 
 

@@ -68,7 +68,7 @@ GATYS_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 _VGG = StyleConfig(GATYS_STYLE_LAYERS, ("relu4_2",), content_weight=4.0, weighting="relative",
                    batch="lucid", param="texture",
                    source="Gatys et al. layers, mean L1, each term relative to its target's magnitude")
-PRESETS = {
+STYLE_CONFIGS = {
     "inception_v1": StyleConfig(("conv2d2", "mixed3a", "mixed3b", "mixed4a", "mixed4b", "mixed4c"),
                                 ("mixed3b",), content_weight=100.0, weighting="none", batch="lucid",
                                 param="texture", source="Lucid style_transfer_3d notebook"),
@@ -82,7 +82,7 @@ def style_config(model, style_layers=None, content_layer=None, content_weight=No
     (batch: "lucid" or "content", see STYLE_BATCHES)."""
     if batch is not None and batch not in STYLE_BATCHES:
         raise UserError(f"style batch must be one of {', '.join(STYLE_BATCHES)}, got {batch!r}")
-    return config_for(model, PRESETS, params=("texture",), style_layers=style_layers,
+    return config_for(model, STYLE_CONFIGS, params=("texture",), style_layers=style_layers,
                       content_layers=None if content_layer is None else (content_layer,),
                       content_weight=content_weight, batch=batch)
 

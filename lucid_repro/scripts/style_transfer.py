@@ -19,7 +19,7 @@ flags.DEFINE_string("content", "zurich", "content image: a path or a packaged na
 flags.DEFINE_string("style", "starry_night", "style image: a path or a packaged name")
 flags.DEFINE_enum("param", None, ["fft", "pixel", "both"],
                   "fft = Fourier + decorrelated colours (the article's), pixel = plain pixels, both = compare "
-                  "(default: the model's preset: fft for inception_v1, pixel for the VGGs)")
+                  "(default: the model's style configuration: fft for inception_v1, pixel for the VGGs)")
 flags.DEFINE_integer("size", 256, "longer side of the output (and of the content image) in pixels")
 flags.DEFINE_integer("steps", 256, "optimization steps (Lucid: 512)")
 flags.DEFINE_float("style_scale", 1.0, "style image longer side relative to the output's")
@@ -27,18 +27,18 @@ flags.DEFINE_enum("style_fit", "content", ["content", "native"],
                   "content = style image rescaled to --style_scale x the output's longer side; native = "
                   "at its own resolution (Lucid's notebook), enlarged only to cover the output")
 flags.DEFINE_float("lr", 0.05, "Adam learning rate")
-flags.DEFINE_string("style_layers", None, "comma-separated style layers (default: the model's preset)")
-flags.DEFINE_string("content_layers", None, "comma-separated content layers (default: the model's preset)")
-flags.DEFINE_float("content_weight", None, "content weight (default: the model's preset)")
-flags.DEFINE_float("style_weight", None, "style weight (default: the model's preset)")
-flags.DEFINE_float("tv_weight", None, "total variation weight (default: the model's preset)")
-flags.DEFINE_enum("loss", None, ["mean_l1", "squared"], "Gram distance (default: the model's preset)")
-flags.DEFINE_enum("content_loss", None, ["mean_l1", "squared"], "content distance (default: preset)")
+flags.DEFINE_string("style_layers", None, "comma-separated style layers (default: the model's style configuration)")
+flags.DEFINE_string("content_layers", None, "comma-separated content layers (default: the model's style configuration)")
+flags.DEFINE_float("content_weight", None, "content weight (default: the model's style configuration)")
+flags.DEFINE_float("style_weight", None, "style weight (default: the model's style configuration)")
+flags.DEFINE_float("tv_weight", None, "total variation weight (default: the model's style configuration)")
+flags.DEFINE_enum("loss", None, ["mean_l1", "squared"], "Gram distance (default: the model's style configuration)")
+flags.DEFINE_enum("content_loss", None, ["mean_l1", "squared"], "content distance (default: the model's style configuration)")
 flags.DEFINE_enum("weighting", None, ["none", "omega", "relative"],
-                  "per-term weights: none, omega (He et al. Eq. 4) or relative errors (default: preset)")
+                  "per-term weights: none, omega (He et al. Eq. 4) or relative errors (default: the model's style configuration)")
 flags.DEFINE_enum("batch_mode", None, ["lucid", "content", "fixed"],
                   "lucid = [generated, content, style crop] + transforms; content = [generated, content] "
-                  "+ transforms, fixed style Grams; fixed = fixed targets, no transforms (default: preset)")
+                  "+ transforms, fixed style Grams; fixed = fixed targets, no transforms (default: the model's style configuration)")
 random_vgg_flags.define("the content")
 flags.DEFINE_string("output", "style_transfer.png", "output PNG (JSON of the losses next to it)")
 FLAGS = flags.FLAGS
@@ -77,17 +77,17 @@ def main(argv):
                      tv_weight=FLAGS.tv_weight, style_loss=FLAGS.loss, content_loss=FLAGS.content_loss,
                      weighting=FLAGS.weighting, batch=FLAGS.batch_mode)
     layers = [l for v in (FLAGS.style_layers, FLAGS.content_layers) if v for l in v.split(",")] or \
-        list(st.PRESETS["ranvgg19"].style_layers + st.PRESETS["ranvgg19"].content_layers)
+        list(st.STYLE_CONFIGS["ranvgg19"].style_layers + st.STYLE_CONFIGS["ranvgg19"].content_layers)
     model, report = random_vgg_flags.load_model(content, layers)
-    preset = st.preset_for(model, **overrides)
-    kinds = st.PARAMS if FLAGS.param == "both" else (FLAGS.param or preset.param,)
-    results = st.compare_params(model, content, style_image, preset, params=kinds, steps=FLAGS.steps,
+    config = st.style_config(model, **overrides)
+    kinds = st.PARAMS if FLAGS.param == "both" else (FLAGS.param or config.param,)
+    results = st.compare_params(model, content, style_image, config, params=kinds, steps=FLAGS.steps,
                                 seed=FLAGS.seed, progress=FLAGS.progress, lr=FLAGS.lr)
     stem = os.path.splitext(FLAGS.output)[0]
-    record = summary(results, model.name, preset, {
+    record = summary(results, model.name, config, {
         "content": FLAGS.content, "style": FLAGS.style, "seed": FLAGS.seed, "pooling": FLAGS.pooling,
         "stacked": report, "style_fit": FLAGS.style_fit, "style_shape": list(style_image.shape[:2]),
-        "transforms": preset.batch != "fixed", "preset": preset_flags.record()})
+        "transforms": config.batch != "fixed", "preset": preset_flags.record()})
     written = []
     if FLAGS.param == "both":
         for kind, r in results.items():

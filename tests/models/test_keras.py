@@ -241,8 +241,8 @@ def test_every_technique_runs(application):
     fv = feature_vis.visualize(m, obj, size=size, steps=2, progress=False)
     assert fv.images[-1].shape == (1, size, size, 3) and np.isfinite(fv.losses).all()
 
-    preset = st.preset_for(m, style_layers=[layer], content_layers=[layer], batch="fixed")
-    tr = st.transfer(m, _photo(size), _photo(size, 1), preset=preset, steps=2, progress=False)
+    config = st.style_config(m, style_layers=[layer], content_layers=[layer], batch="fixed")
+    tr = st.transfer(m, _photo(size), _photo(size, 1), config, steps=2, progress=False)
     assert tr.image.shape == (size, size, 3) and np.isfinite(tr.final["total"])
 
     cv = class_vis.visualize(m, attribution.class_score(m, 3), "fft", size=size, steps=2, progress=False)

@@ -74,7 +74,7 @@ def test_3d_constants_match_the_notebooks():
     assert tuple(STYLE_TRANSFER_DISTS) == (10.0, 12.0)
     assert style_transfer_3d.LUCID_STYLE_DECAY == 0.95 and style_transfer_3d.LUCID_LR == 0.05
     assert feature_vis_3d.LUCID_LR == 0.03 and feature_vis_3d.LUCID_STEPS == 400
-    ic = style_transfer_3d.PRESETS["inception_v1"]
+    ic = style_transfer_3d.STYLE_CONFIGS["inception_v1"]
     assert ic.style_layers == ("conv2d2", "mixed3a", "mixed3b", "mixed4a", "mixed4b", "mixed4c")
     assert ic.content_layers == ("mixed3b",) and ic.content_weight == 100.0
     assert ic.style_loss == ic.content_loss == "mean_l1"
@@ -82,7 +82,7 @@ def test_3d_constants_match_the_notebooks():
 
 def test_2d_inception_config_is_lucids():
     from lucid_repro.recipes import style_transfer
-    ic = style_transfer.PRESETS["inception_v1"]
+    ic = style_transfer.STYLE_CONFIGS["inception_v1"]
     assert ic.style_layers == ("conv2d2", "mixed3a", "mixed4a", "mixed4b", "mixed4c")
     assert ic.content_layers == ("mixed3b",) and ic.content_weight == 100.0 and ic.batch == "lucid"
 

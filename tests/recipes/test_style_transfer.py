@@ -66,23 +66,23 @@ def test_fit_style_covers_content():
     assert out.shape[0] >= 30 and out.shape[1] >= 60
 
 
-def test_presets(vgg19):
-    lucid = st.PRESETS["inception_v1"]  # Lucid's style_transfer_2d notebook
+def test_style_configs(vgg19):
+    lucid = st.STYLE_CONFIGS["inception_v1"]  # Lucid's style_transfer_2d notebook
     assert lucid.style_layers == ("conv2d2", "mixed3a", "mixed4a", "mixed4b", "mixed4c")
     assert lucid.content_layers == ("mixed3b",) and lucid.content_weight == 100.0
     assert lucid.style_loss == lucid.content_loss == "mean_l1" and lucid.batch == "lucid"
     assert lucid.param == "fft"
-    he = st.PRESETS["ranvgg19"]
+    he = st.STYLE_CONFIGS["ranvgg19"]
     assert he.content_layers == ("relu2_2",) and he.weighting == "omega"
     assert (he.content_weight, he.style_weight, he.tv_weight) == (100.0, 1.0, 1000.0)
-    p = st.preset_for(vgg19, content_weight=5.0, style_layers="relu1_1,relu2_1")
+    p = st.style_config(vgg19, content_weight=5.0, style_layers="relu1_1,relu2_1")
     assert p.style_layers == ("relu1_1", "relu2_1") and p.content_weight == 5.0
     with pytest.raises(UserError, match="unknown layer"):
-        st.preset_for(vgg19, style_layers="nope")
+        st.style_config(vgg19, style_layers="nope")
     with pytest.raises(UserError, match="must be >= 0"):
-        st.preset_for(vgg19, tv_weight=-1.0)
+        st.style_config(vgg19, tv_weight=-1.0)
     with pytest.raises(UserError, match="no style-transfer preset"):
-        st.preset_for(toy_model())
+        st.style_config(toy_model())
 
 
 def test_auto_weights_closed_form():
@@ -101,7 +101,7 @@ def test_auto_weights_closed_form():
 
 def test_loss_maths(vgg19, images):
     content, style_image = images
-    p = st.preset_for(vgg19, weighting="relative")
+    p = st.style_config(vgg19, weighting="relative")
     loss = style.StyleContentLoss(vgg19, content, style_image, p)
     at_content = loss.evaluate(content)
     assert at_content["content_loss"] == 0.0 and at_content["style_loss"] > 0
@@ -150,7 +150,7 @@ def test_compare_params_and_summary(vgg19, images):
     content, style_image = images
     results = st.compare_params(vgg19, content, style_image, steps=3, progress=False)
     assert set(results) == {"fft", "pixel"}
-    record = summary(results, "vgg19", st.preset_for(vgg19))
+    record = summary(results, "vgg19", st.style_config(vgg19))
     json.dumps(record)
     assert record["results"]["fft"]["content_loss"] > 0 and "style/relu1_1" in record["weights"]
     assert "fft" in format_summary(record)
