@@ -42,6 +42,19 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
 
 
+
+def _select_layers(outputs, layers, logits, name):
+    """`outputs` (name -> tensor) restricted to `layers` (a list or a comma-separated
+    string; None keeps all) and the logits layer; unknown names are refused."""
+    if layers is None:
+        return outputs
+    if isinstance(layers, str):
+        layers = [s.strip() for s in layers.split(",") if s.strip()]
+    missing = [l for l in layers if l not in outputs]
+    if missing:
+        raise UserError(f"unknown layer {missing[0]!r} for model {name}; valid layers: " + ", ".join(outputs))
+    return {l: outputs[l] for l in list(layers) + ([logits] if logits and logits not in layers else [])}
+
 def _caffe(x):
     """RGB [0, 1] -> BGR [0, 255] minus the ImageNet mean (VGG, ResNet50 v1)."""
     return x[..., ::-1] * 255.0 - tf.constant(CAFFE_BGR_MEAN, x.dtype)
@@ -357,14 +370,7 @@ def from_keras(model, preprocess=None, input_range=None, layers=None, logits_lay
     for key, tensor in list(tracer.outputs.items()) + list(extra.items()):
         if _depth(tensor) is not None:
             outputs[key] = tensor
-    if layers is not None:
-        if isinstance(layers, str):
-            layers = [s.strip() for s in layers.split(",") if s.strip()]
-        missing = [l for l in layers if l not in outputs]
-        if missing:
-            raise UserError(f"unknown layer {missing[0]!r} for model {name}; valid layers: " + ", ".join(outputs))
-        keep = list(layers) + ([logits] if logits and logits not in layers else [])
-        outputs = {l: outputs[l] for l in keep}
+    outputs = _select_layers(outputs, layers, logits, name)
     if not outputs:
         raise UserError(f"model {name} has no layer with a known channel dimension")
     depths = {k: _depth(t) for k, t in outputs.items()}
@@ -468,13 +474,7 @@ def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_laye
                     outputs[rank2[0]])
             else:
                 logits = rank2[0]
-    if layers is not None:
-        if isinstance(layers, str):
-            layers = [s.strip() for s in layers.split(",") if s.strip()]
-        missing = [l for l in layers if l not in outputs]
-        if missing:
-            raise UserError(f"unknown layer {missing[0]!r} for model {name}; valid layers: " + ", ".join(outputs))
-        outputs = {l: outputs[l] for l in list(layers) + ([logits] if logits and logits not in layers else [])}
+    outputs = _select_layers(outputs, layers, logits, name)
     if logits is not None and logits not in outputs:
         raise UserError(f"unknown logits layer {logits!r} for model {name}; valid layers: " + ", ".join(outputs))
     if not outputs:

@@ -97,7 +97,8 @@ def positive(name, value):
     return value
 
 
-def _parse_flags(argv):
+def parse_flags(argv):
+    """absl flag parsing whose errors are one `error:` line and exit status 2."""
     try:
         return FLAGS(argv)
     except flags.Error as e:
@@ -202,7 +203,7 @@ def run(main):
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             sys.exit(130)
-    app.run(guarded, flags_parser=_parse_flags)
+    app.run(guarded, flags_parser=parse_flags)
 
 
 # ----------------------------------------------------------------------------- input checks

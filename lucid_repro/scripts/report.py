@@ -6,6 +6,8 @@ import sys
 
 from absl import app, flags
 
+from lucid_repro.scripts import common
+
 flags.DEFINE_string("output_dir", "outputs", "the folder to report on (index.html is written there)")
 FLAGS = flags.FLAGS
 
@@ -23,13 +25,5 @@ def main(argv):
     print(f"report: {os.path.abspath(page)}")
 
 
-def _parse(argv):
-    try:
-        return FLAGS(argv)
-    except flags.Error as e:
-        print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
-        sys.exit(2)
-
-
 if __name__ == "__main__":
-    app.run(main, flags_parser=_parse)
+    app.run(main, flags_parser=common.parse_flags)
