@@ -27,7 +27,7 @@ ALIGNMENT_WEIGHT = 0.1
 ALIGNMENT_WEIGHT_VGG = 0.001
 ALIGNMENT_DECAY = 5.0
 
-DEMO = dict(a="conv4_2:17", b="conv4_2:42", frames=6)
+DEMO = dict(a="conv5_1:15", b="conv5_1:34", frames=6)   # dog face -> eyes
 
 
 def parse_unit(spec):

@@ -18,7 +18,7 @@ from lucid_repro.optvis import objectives, param, render
 
 SCALES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1)
 LEARNING_RATE = 0.03
-DEMO_UNITS = ("conv4_2:17", "conv4_3:100")
+DEMO_UNITS = ("conv5_1:15", "conv5_1:34")   # a dog face, eyes (docs/units_conv5_1.png)
 
 
 def visualize(model, objective, size=320, crop=160, steps=1000, lr=LEARNING_RATE, scales=SCALES,
