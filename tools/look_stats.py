@@ -1,7 +1,7 @@
 """How the pictures look, in numbers (issue 16): power-spectrum slope, clipped fraction,
 mean HSV saturation -- and small experiments that print them with the unit's objective.
 
-    python tools/look_stats.py images a.png b.png [--tile N]
+    python tools/look_stats.py images a.png b.png [--tile N | --cell PX]
     python tools/look_stats.py cppn conv4_1:40 --size 96 --steps 320 [--lr 0.005] [--set k=v ...]
     python tools/look_stats.py fv conv4_2:17 --size 128 --steps 160 [--lr 0.05] [--set k=v ...]
 
@@ -148,6 +148,7 @@ def main():
     ap.add_argument("mode", choices=["images", "cppn", "fv"])
     ap.add_argument("targets", nargs="+")
     ap.add_argument("--tile", type=int, default=0)
+    ap.add_argument("--cell", type=int, default=0, help="images: a contact sheet of cells this many px")
     ap.add_argument("--size", type=int, default=96)
     ap.add_argument("--steps", type=int, default=320)
     ap.add_argument("--lr", type=float, default=None)
@@ -161,7 +162,13 @@ def main():
         for path in args.targets:
             a = np.asarray(Image.open(path).convert("RGB"))
             tiles = [a]
-            if args.tile:
+            if args.cell:   # a contact sheet (lucid_repro.images.contact_sheet): cells of args.cell px, 4 px gaps
+                c, g = args.cell, 4
+                tiles = [a[g + i * (c + g):g + i * (c + g) + c, g + j * (c + g):g + j * (c + g) + c]
+                         for i in range((a.shape[0] - g) // (c + g)) for j in range((a.shape[1] - g) // (c + g))]
+                for k, t in enumerate(tiles):
+                    print(f"  cell {k}: {fmt(stats(t))}")
+            elif args.tile:
                 h, w = a.shape[0] // args.tile, a.shape[1] // args.tile
                 tiles = [a[i * h:(i + 1) * h, j * w:(j + 1) * w] for i in range(args.tile) for j in range(args.tile)]
             s = [stats(t) for t in tiles]

@@ -17,7 +17,7 @@ from absl import flags
 from lucid_repro.scripts import common
 
 common.define_model_flags()
-flags.DEFINE_string("objective", "conv4_2:17", "'layer:channel' (channel) or 'layer' (DeepDream)")
+flags.DEFINE_string("objective", "conv5_1:15", "'layer:channel' (channel) or 'layer' (DeepDream)")
 flags.DEFINE_integer("size", 224, "training resolution in pixels")
 flags.DEFINE_integer("render_size", 1024, "resolution of the final image / morph frames")
 flags.DEFINE_integer("steps", 512, "optimization steps")
