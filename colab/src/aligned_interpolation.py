@@ -59,7 +59,7 @@ show(contact_sheet([toy_basin.plot(results, size=160)]), scale=1)
 
 # %% [markdown]
 # ## Independent frames vs shared parameterization
-# Frame i maximizes (1 − wᵢ)·conv4_2:17 + wᵢ·conv4_2:42 with wᵢ = i / (N − 1). Top row:
+# Frame i maximizes (1 − wᵢ)·conv5_1:15 + wᵢ·conv5_1:34 with wᵢ = i / (N − 1). Top row:
 # every frame has its own Fourier image. Bottom row: the shared parameterization plus the
 # alignment penalty; the motifs stay in place while their appearance changes.
 
@@ -67,7 +67,7 @@ show(contact_sheet([toy_basin.plot(results, size=160)]), scale=1)
 model = models.load("vgg19")
 rows = []
 for shared in (False, True):
-    _, frames, metrics = ai.interpolate(model, "conv4_2:17", "conv4_2:42", frames=FRAMES, size=SIZE,
+    _, frames, metrics = ai.interpolate(model, "conv5_1:15", "conv5_1:34", frames=FRAMES, size=SIZE,
                                         steps=STEPS, shared=shared, progress=not QUICK)
     print(f"{'shared' if shared else 'independent':>11}: adjacent-frame SSIM {metrics['ssim']:.3f}, "
           f"pixel correlation {metrics['corr']:.3f}")
@@ -79,5 +79,5 @@ show(contact_sheet(rows))
 # `lucid_repro.outputs.aligned_interpolation`, or from
 # the command line:
 #
-#     python -m lucid_repro.scripts.aligned_interpolation --from=conv4_2:17 --to=conv4_2:42 \
+#     python -m lucid_repro.scripts.aligned_interpolation --from=conv5_1:15 --to=conv5_1:34 \
 #         --frames=8 --shared --output=strip.png

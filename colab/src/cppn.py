@@ -53,11 +53,14 @@ print("CPPN parameter count:", sum(int(np.prod(v.shape)) for v in p.trainable_va
 
 # %% [markdown]
 # ## Training, snapshot by snapshot
-# One snapshot every `EVERY` steps (the script saves them all as a video).
+# One snapshot every `EVERY` steps (the script saves them all as a video). conv5_1:15
+# draws a dog's face (`docs/units_conv5_1.png`). `cppn.train` subtracts a small penalty on
+# the sigmoid's input (`objectives.saturation_penalized`, weight 0.02): without it VGG19,
+# which has no normalization layer, drives most colours to pure black or white.
 
 # %%
 model = models.load("vgg19")
-result, p40 = cppn.train(model, "conv4_1:40", size=SIZE, steps=STEPS, every=EVERY, progress=not QUICK)
+result, p40 = cppn.train(model, "conv5_1:15", size=SIZE, steps=STEPS, every=EVERY, progress=not QUICK)
 show(contact_sheet([[np.asarray(img)[0] for img in result.images[1::max(1, len(result.images) // 6)]]]))
 
 # %% [markdown]
@@ -70,9 +73,9 @@ show(cppn.image_at(p40, BIG))
 
 # %% [markdown]
 # ## Morphing between two CPPNs
-# A second CPPN for another channel; frames rendered from linearly interpolated weights.
+# A second CPPN for another channel (conv5_1:34, eyes); frames rendered from linearly interpolated weights.
 
 # %%
-_, p100 = cppn.train(model, "conv4_3:100", size=SIZE, steps=STEPS, every=STEPS, progress=not QUICK)
+_, p100 = cppn.train(model, "conv5_1:34", size=SIZE, steps=STEPS, every=STEPS, progress=not QUICK)
 frames = cppn.morph(p40.get_weights(), p100.get_weights(), frames=MORPH, size=SIZE * 2)
 show(contact_sheet([frames]))

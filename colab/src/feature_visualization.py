@@ -35,9 +35,12 @@ print(model, model.layer_depth("conv4_2"))
 # ## Pixel vs Fourier + decorrelated colours
 # Rows are units of VGG19; the left column uses one variable per pixel, the right the
 # article's parameterization. The right one shows cleaner, lower-frequency motifs.
+# `feature_vis.visualize` subtracts a small penalty on the sigmoid's input
+# (`objectives.saturation_penalized`, weight 0.2), which keeps VGG19's colours as muted
+# as the article's (`saturation_penalty=0` gives Lucid's bare objective).
 
 # %%
-units = ["conv3_3:5", "conv4_2:17"]
+units = ["conv5_1:15", "conv5_1:34"]   # a dog face, an eye: docs/units_conv5_1.png
 rows = []
 for unit in units:
     row = []

@@ -58,7 +58,7 @@ show(contact_sheet([list(alpha.random_background([4, SIZE, SIZE, 3], rng).numpy(
 
 # %%
 model = models.load("vgg19")
-result, rgba = transparency.visualize(model, "conv4_2:17", size=SIZE, crop=CROP, steps=STEPS,
+result, rgba = transparency.visualize(model, "conv5_1:15", size=SIZE, crop=CROP, steps=STEPS,
                                       progress=not QUICK)
 views = alpha.previews(rgba)
 show(contact_sheet([[views[k] for k in ("checkerboard", "black", "white", "alpha")]]))
@@ -67,10 +67,10 @@ show(contact_sheet([[views[k] for k in ("checkerboard", "black", "white", "alpha
 # ## Does alpha follow what the unit uses?
 # Mean alpha at the end, and the correlation over pixels between alpha and the objective's
 # attribution (gradient × input on the composited image, summed over colours; block means
-# over 8 × 8 pixels, the stride of conv4).
+# over 8 × 8 pixels).
 
 # %%
-corr = transparency.attribution_correlation(model, "conv4_2:17", rgba)
+corr = transparency.attribution_correlation(model, "conv5_1:15", rgba)
 print(f"mean alpha {rgba[..., 3].mean():.3f}; alpha/attribution correlation {corr['alpha_attribution_corr']:.3f}")
 attr = np.maximum(corr["attribution"], 0)
 attr = attr / (attr.max() + 1e-8)  # positive evidence for the unit

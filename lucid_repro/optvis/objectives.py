@@ -230,6 +230,41 @@ def alignment(layer, decay_ratio=2.0):
     return Objective(fn, [layer], [], f"alignment({layer})")
 
 
+def sigmoid_logits(layer="input", channels=3, eps=1e-6):
+    """Mean squared logit log(x / (1 - x)) of an image in (0, 1): for a sigmoid-valued
+    parameterization, its pre-sigmoid values, recovered from the image (a penalty:
+    subtract it). Only the first `channels` channels (RGB, not alpha) count."""
+    def fn(T):
+        x = tf.clip_by_value(T(layer)[..., :channels], eps, 1.0 - eps)
+        return tf.reduce_mean((tf.math.log(x) - tf.math.log1p(-x)) ** 2)
+    return Objective(fn, [layer], [], f"logit2({layer})")
+
+
+def saturation_penalized(objective, weight, layer="input"):
+    """`objective - weight * |objective| * sigmoid_logits(layer)`, |objective| held
+    constant (no gradient): a penalty on driving the image's sigmoid to its ends, in
+    units of the objective's current size, so `weight` means the same on any model
+    or unit, and the unit's own gradient is left as it is (issue 16).
+
+    Why: VGG19 has no normalization layer (InceptionV1 has local response
+    normalization), so a VGG unit keeps growing with contrast, and Adam, which
+    rescales vanishing sigmoid gradients, keeps pushing the logits outward: clipped,
+    over-saturated colour. The penalty gives the contrast an interior optimum.
+    weight=0 returns `objective` unchanged."""
+    objective = as_objective(objective)
+    if not weight:
+        return objective
+    if weight < 0:
+        raise UserError(f"saturation penalty weight must be non-negative, got {weight}")
+    logits = sigmoid_logits(layer)
+
+    def fn(T):
+        value = objective(T)
+        return value - weight * tf.stop_gradient(tf.abs(value)) * logits(T)
+    return Objective(fn, objective.reads + logits.reads, objective.channels,
+                     f"{objective.name} - {weight}*|.|*logit2({layer})")
+
+
 def as_objective(spec):
     """Parse "layer:channel" (channel objective) or "layer" (deepdream), or pass
     an Objective through."""

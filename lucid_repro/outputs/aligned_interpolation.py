@@ -29,7 +29,7 @@ def _upscale(frame):
 
 
 def demo(model, output_dir, quick=False, progress=True):
-    """Independent vs shared (+ alignment) interpolation conv4_2:17 -> conv4_2:42 on
+    """Independent vs shared (+ alignment) interpolation DEMO["a"] -> DEMO["b"] on
     VGG19: strips, GIFs, MP4s, a two-row comparison sheet and the adjacent-frame
     similarity of each."""
     from lucid_repro.images import contact_sheet, save_image

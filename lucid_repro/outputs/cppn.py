@@ -32,7 +32,7 @@ def save_morph(frames, output, fps=15):
 
 
 def demo(model, output_dir, quick=False, progress=True):
-    """Two CPPNs on VGG19 (conv4_1:40 and conv4_3:100): each rendered at 4x its training
+    """Two CPPNs on VGG19 (`DEMO_UNITS`): each rendered at 4x its training
     size, its training video and weights; a morph between them; a contact sheet."""
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.outputs import write_json

@@ -242,7 +242,8 @@ ENTRIES = [
           [("aligned_interpolation/aligned_interpolation.png", "rows: independent frames, shared frames"),
            ("aligned_interpolation/aligned_interpolation_independent.gif", "independent (animation)"),
            ("aligned_interpolation/aligned_interpolation_shared.gif", "shared (animation)")],
-          numbers_aligned, "VGG19 conv4_2:17 → conv4_2:42, 6 frames × 64 px, 128 steps (Lucid: 128 px, 512)"),
+          numbers_aligned, "VGG19, two object-like conv5_1 units (see Recorded), 6 frames × 64 px, 128 steps "
+          "(Lucid: 128 px, 512)"),
     Entry("style_transfer", "Style transfer: pixel vs decorrelated parameterization", "article",
           "A Fourier-space, colour-decorrelated image parameterization lets style transfer work on "
           "networks where optimizing pixels fails; on VGG both parameterizations do.",
@@ -258,18 +259,18 @@ ENTRIES = [
           "resolution-free parameterization: its visualizations are smooth, render at any size, "
           "and morph smoothly when its weights are interpolated.",
           [("cppn/cppn.png", "the two CPPNs and two morph frames"),
-           ("cppn/cppn_conv4_1_40_training.mp4", "training conv4_1:40 (video)"),
-           ("cppn/cppn_conv4_3_100_training.mp4", "training conv4_3:100 (video)"),
+           ("cppn/cppn_*_training.mp4", "training {unit} (video)"),
            ("cppn/cppn_morph.gif", "morph between the two (weights interpolated)"),
-           ("cppn/cppn_conv4_1_40.png", "conv4_1:40 rendered at 4×")],
-          numbers_cppn, "VGG19 conv4_1:40, conv4_3:100; 96 px, 320 steps, Adam 0.005; 24 morph frames"),
+           ("cppn/cppn_*_*_*.png", "{unit} rendered at 4×")],
+          numbers_cppn, "VGG19, two object-like conv5_1 units; 96 px, 320 steps, Adam 0.005, saturation "
+          "penalty 0.02; 24 morph frames"),
     Entry("transparency", "Semi-transparent patterns (RGBA)", "article",
           "Optimizing an RGBA image over random backgrounds with a reward for transparency leaves "
           "opaque only what the neuron needs, so alpha acts like an attribution map.",
           [("transparency/transparency.png", "rows: units; checkerboard, black, white, alpha"),
-           ("transparency/transparency_conv4_2_17.png", "conv4_2:17 RGBA"),
-           ("transparency/transparency_conv4_3_100.png", "conv4_3:100 RGBA")],
-          numbers_transparency, "VGG19 conv4_2:17, conv4_3:100; 192 px, crop 112, 300 steps (Lucid: 320, 160, 1000)"),
+           ("transparency/transparency_*_*_*[0-9].png", "{unit} RGBA")],
+          numbers_transparency, "VGG19, two object-like conv5_1 units; 192 px, crop 112, 300 steps "
+          "(Lucid: 320, 160, 1000)"),
     Entry("feature_vis_3d", "3D feature visualization", "article",
           "Parameterizing a mesh's texture and optimizing its rendered views from random angles gives "
           "a feature visualization that wraps the object without visible UV seams; optimizing the "
@@ -364,6 +365,17 @@ def _href(rel):
     return "/".join(_e(p) for p in rel.split(os.sep))
 
 
+def _all(out, pattern):
+    return [os.path.relpath(p, out) for p in sorted(glob.glob(os.path.join(out, pattern)))]
+
+
+def _unit_of(rel):
+    """'conv5_1:15' from a file name holding conv5_1_15; else the file's stem."""
+    stem = os.path.splitext(os.path.basename(rel))[0]
+    m = re.search(r"((?:conv|relu|pool|mixed)[0-9a-z]*_\d+)_(\d+)", stem)
+    return f"{m.group(1)}:{m.group(2)}" if m else stem
+
+
 def _first(out, pattern):
     """The file matching `pattern` with the shortest name (a section's contact sheet
     `x.png` before its parts `x_pixel.png`), or None."""
@@ -399,7 +411,7 @@ def _figure(rel, caption, out):
             f'</figcaption></figure>')
 
 
-RECORDED_KEYS = ("model", "size", "steps", "texture_size", "view_size", "frames", "objective", "units",
+RECORDED_KEYS = ("model", "size", "steps", "texture_size", "view_size", "frames", "objective", "units", "from", "to",
                  "lr", "style_decay", "gram_average")
 
 
@@ -426,10 +438,13 @@ def _section_html(entry, out, manifest, index):
     rec = (manifest.get("sections") or {}).get(sec_name, {})
     figs, seen = [], set()
     for pattern, caption in entry.figures:
-        rel = _first(out, pattern)
-        if rel and rel not in seen:
-            seen.add(rel)
-            figs.append(_figure(rel, caption, out))
+        # a caption with "{unit}" shows every match, the unit read from the file name
+        # (cppn_conv5_1_15_training.mp4 -> conv5_1:15); others the first match only
+        rels = _all(out, pattern) if "{unit}" in caption else [_first(out, pattern)]
+        for rel in rels:
+            if rel and rel not in seen:
+                seen.add(rel)
+                figs.append(_figure(rel, caption.format(unit=_unit_of(rel)), out))
     status = rec.get("status") or ("done" if figs else "not run")
     rows = entry.numbers(out) if figs else []
     nums = "".join(f'<tr><td>{_e(q)}</td><td class="num">{_e(o)}</td><td>{_e(a)}</td></tr>' for q, o, a in rows)

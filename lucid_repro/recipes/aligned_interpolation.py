@@ -27,7 +27,7 @@ ALIGNMENT_WEIGHT = 0.1
 ALIGNMENT_WEIGHT_VGG = 0.001
 ALIGNMENT_DECAY = 5.0
 
-DEMO = dict(a="conv4_2:17", b="conv4_2:42", frames=6)
+DEMO = dict(a="conv5_1:15", b="conv5_1:34", frames=6)   # dog face -> eyes
 
 # --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow):
 # flag -> value. "article" = aligned_interpolation.ipynb: 6 frames of 128 px, 1024 steps
@@ -35,12 +35,12 @@ DEMO = dict(a="conv4_2:17", b="conv4_2:42", frames=6)
 # parameterization, alignment 0.1 on mixed3b + mixed4a for mixed4a_pre_relu 476 -> 460.
 RUN_PRESETS = {
     "article": {"frames": 6, "size": 128, "steps": 1024, "lr": 0.05, "shared": True,
-                "no_transforms": False, "from": "conv4_2:17", "to": "conv4_2:42",
+                "no_transforms": False, "from": "conv5_1:15", "to": "conv5_1:34",
                 "alignment": 0.001, "alignment_layers": [],
                 "by_model": {"inception_v1": {"from": "mixed4a_pre_relu:476", "to": "mixed4a_pre_relu:460",
                                               "alignment": 0.1, "alignment_layers": ["mixed3b", "mixed4a"]}}},
     "demo": {"frames": 8, "size": 64, "steps": 256, "lr": 0.05, "shared": True, "no_transforms": False,
-             "from": "conv4_2:17", "to": "conv4_2:42", "alignment": None, "alignment_layers": []},
+             "from": "conv5_1:15", "to": "conv5_1:34", "alignment": None, "alignment_layers": []},
 }
 
 

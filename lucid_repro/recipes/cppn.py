@@ -15,7 +15,11 @@ from lucid_repro.optvis.param.cppn import CPPN, interpolate_weights, load_weight
 
 LEARNING_RATE = 0.005
 STEPS = 512
-DEMO_UNITS = ("conv4_1:40", "conv4_3:100")
+# object-like conv5_1 units (docs/units_conv5_1.png): a dog face, eyes
+DEMO_UNITS = ("conv5_1:15", "conv5_1:34")
+# objectives.saturation_penalized weight (issue 16, BUILD_NOTES): without it a VGG19 unit
+# drives the CPPN's sigmoid to its ends (25-75 % of channel values clipped)
+SATURATION_PENALTY = 0.02
 
 # --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow):
 # flag -> value. "article" = xy2rgb.ipynb / `param.cppn`: 224 px, 8 x 24 channels, composite
@@ -23,21 +27,23 @@ DEMO_UNITS = ("conv4_1:40", "conv4_3:100")
 # mixed4b_3x3_pre_relu:77 on GoogLeNet. The demo preset is the scripts' defaults.
 RUN_PRESETS = {
     "article": {"size": 224, "steps": 512, "lr": 0.005, "transforms": False, "layers": 8, "width": 24,
-                "activation": "composite", "normalize": False, "objective": "conv4_2:17",
+                "activation": "composite", "normalize": False, "objective": "conv5_1:15",
                 "by_model": {"inception_v1": {"objective": "mixed4b_3x3_pre_relu:77"}}},
     "demo": {"size": 224, "steps": 512, "lr": 0.005, "transforms": False, "layers": 8, "width": 24,
-             "activation": "composite", "normalize": False, "objective": "conv4_2:17"},
+             "activation": "composite", "normalize": False, "objective": "conv5_1:15"},
 }
 
 
 def train(model, objective, size=224, steps=STEPS, lr=LEARNING_RATE, every=8, use_transforms=False,
-          seed=0, progress=True, **cppn_kwargs):
+          seed=0, progress=True, saturation_penalty=SATURATION_PENALTY, **cppn_kwargs):
     """Optimize a CPPN for `objective`; returns (RenderResult, CPPN). The result's images
-    are snapshots every `every` steps (step 0 included): the training-evolution video."""
+    are snapshots every `every` steps (step 0 included): the training-evolution video.
+    saturation_penalty: weight of `objectives.saturation_penalized` (0: Lucid's bare
+    objective); `cppn_kwargs` go to `param.cppn` (e.g. decorrelate=True)."""
     if size <= 0 or steps <= 0 or lr <= 0 or every <= 0:
         raise UserError(f"size, steps, lr and every must be positive, got size={size} steps={steps} "
                         f"lr={lr} every={every}")
-    objective = objectives.as_objective(objective)
+    objective = objectives.saturation_penalized(objective, saturation_penalty)
     holder = {}
 
     def make():

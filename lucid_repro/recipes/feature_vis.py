@@ -2,17 +2,24 @@
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import objectives, param, render
 
-# Layers and channels of the demo grid (VGG19): textures, eyes, fur-like motifs.
-DEMO_UNITS = ("conv3_3:5", "conv4_2:17", "conv4_3:100")
+# Units of the demo grid (VGG19): object-like conv5_1 channels picked from
+# docs/units_conv5_1.png (a creature's face, a dog's face, an eye; BUILD_NOTES).
+DEMO_UNITS = ("conv5_1:13", "conv5_1:15", "conv5_1:34")
+# objectives.saturation_penalized weight for sigmoid images (issue 16, BUILD_NOTES): keeps
+# VGG19's fft + decorrelated images at the article's colour saturation
+SATURATION_PENALTY = 0.2
 
 
 def visualize(model, objective, size=128, steps=256, param_kind="fft", decorrelate=True, lr=0.05,
-              use_transforms=True, seed=0, batch=1, progress=True, thresholds=None):
-    """Render one objective; returns the RenderResult (images at thresholds)."""
+              use_transforms=True, seed=0, batch=1, progress=True, thresholds=None,
+              saturation_penalty=SATURATION_PENALTY):
+    """Render one objective; returns the RenderResult (images at thresholds).
+    saturation_penalty: weight of `objectives.saturation_penalized` (0: the bare
+    objective, Lucid's)."""
     if size <= 0 or steps <= 0:
         raise UserError(f"size and steps must be positive, got size={size} steps={steps}")
     return render.render(
-        model, objectives.as_objective(objective),
+        model, objectives.saturation_penalized(objective, saturation_penalty),
         param_f=lambda: param.image_of_kind(param_kind, size, batch=batch, decorrelate=decorrelate),
         optimizer=render.adam(lr),
         transforms=None if use_transforms else [],

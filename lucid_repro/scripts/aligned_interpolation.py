@@ -13,8 +13,8 @@ from lucid_repro.scripts import common, preset_flags
 
 common.define_model_flags()
 preset_flags.define()
-flags.DEFINE_string("from", "conv4_2:17", "first unit 'layer:channel' (frame 0)")
-flags.DEFINE_string("to", "conv4_2:42", "last unit 'layer:channel' (frame N-1)")
+flags.DEFINE_string("from", "conv5_1:15", "first unit 'layer:channel' (frame 0)")
+flags.DEFINE_string("to", "conv5_1:34", "last unit 'layer:channel' (frame N-1)")
 flags.DEFINE_integer("frames", 8, "number of frames (>= 2)")
 flags.DEFINE_integer("size", 64, "frame side in pixels")
 flags.DEFINE_integer("steps", 256, "optimization steps (Lucid: 512, 1024 with alignment)")

@@ -18,7 +18,7 @@ from lucid_repro.scripts import common, preset_flags
 
 common.define_model_flags()
 preset_flags.define()
-flags.DEFINE_string("objective", "conv4_2:17", "'layer:channel' (channel) or 'layer' (DeepDream)")
+flags.DEFINE_string("objective", "conv5_1:15", "'layer:channel' (channel) or 'layer' (DeepDream)")
 flags.DEFINE_integer("size", 224, "training resolution in pixels")
 flags.DEFINE_integer("render_size", 1024, "resolution of the final image / morph frames")
 flags.DEFINE_integer("steps", 512, "optimization steps")

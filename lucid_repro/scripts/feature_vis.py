@@ -8,7 +8,7 @@ from absl import flags
 from lucid_repro.scripts import common
 
 common.define_model_flags()
-flags.DEFINE_string("objective", "conv4_2:17", "'layer:channel' (channel) or 'layer' (DeepDream)")
+flags.DEFINE_string("objective", "conv5_1:15", "'layer:channel' (channel) or 'layer' (DeepDream)")
 flags.DEFINE_integer("size", 128, "image side in pixels")
 flags.DEFINE_integer("steps", 256, "optimization steps")
 flags.DEFINE_enum("param", "fft", ["fft", "pixel"], "image parameterization")

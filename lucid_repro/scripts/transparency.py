@@ -14,7 +14,7 @@ from lucid_repro.scripts import common, preset_flags
 
 common.define_model_flags()
 preset_flags.define()
-flags.DEFINE_string("objective", "conv4_2:17", "'layer:channel' (channel) or 'layer' (DeepDream)")
+flags.DEFINE_string("objective", "conv5_1:15", "'layer:channel' (channel) or 'layer' (DeepDream)")
 flags.DEFINE_integer("size", 192, "image side in pixels (Lucid: 320)")
 flags.DEFINE_integer("crop", 112, "side of the random crop the network sees (Lucid: 160)")
 flags.DEFINE_integer("steps", 300, "optimization steps (Lucid: 1000)")

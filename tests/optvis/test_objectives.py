@@ -89,3 +89,25 @@ def test_as_objective_parsing(vgg19):
         obj.check_against(obj.as_objective("conv1_1:64"), vgg19)
     with pytest.raises(UserError, match="unknown layer"):
         obj.check_against(obj.as_objective("mixed4a:3"), vgg19)
+
+
+def test_saturation_penalized():
+    logits = np.array([[-3.0, 0.0, 2.0]], np.float32).reshape(1, 1, 1, 3)
+    image = tf.constant(1.0 / (1.0 + np.exp(-logits)))
+    names = {"a": ACTS["a"], "input": image}
+    base = obj.channel("a", 1)
+    assert np.isclose(obj.sigmoid_logits()(names.__getitem__), np.mean(logits ** 2), rtol=1e-4)
+    assert obj.saturation_penalized(base, 0) is not None
+    assert np.isclose(obj.saturation_penalized(base, 0)(names.__getitem__), base(T))
+    pen = obj.saturation_penalized(base, 0.1)
+    assert set(pen.reads) == {"a", "input"} and pen.channels == base.channels
+    value = base(T).numpy()
+    assert np.isclose(pen(names.__getitem__), value - 0.1 * abs(value) * np.mean(logits ** 2), rtol=1e-4)
+    # |objective| carries no gradient: the unit's own gradient is unchanged
+    a = tf.Variable(ACTS["a"])
+    with tf.GradientTape() as tape:
+        out = pen({"a": a, "input": image}.__getitem__)
+    np.testing.assert_allclose(tape.gradient(out, a).numpy(),
+                               np.where(np.arange(4) == 1, 1.0 / 18, 0.0) * np.ones((2, 3, 3, 4)), atol=1e-7)
+    with pytest.raises(UserError):
+        obj.saturation_penalized(base, -1.0)

@@ -117,3 +117,20 @@ def test_script_bad_flags(tmp_path, args):
     err = r.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:"), r.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_decorrelated_output_roundtrip(tmp_path):
+    p = param.cppn(16, seed=0, decorrelate=True)
+    p.kernels[-1].assign(tf.random.normal(p.kernels[-1].shape, seed=0))
+    w = load_weights(p.save(tmp_path / "d.npz"))
+    assert bool(w["decorrelate"])
+    restored = param.CPPN.from_weights(w, 16)
+    assert restored.decorrelate
+    np.testing.assert_allclose(restored().numpy(), p().numpy(), atol=1e-6)
+    plain = param.cppn(16, seed=0)
+    plain.set_weights(w)
+    assert not np.allclose(plain().numpy(), p().numpy(), atol=1e-3)
+    with pytest.raises(UserError):
+        interpolate_weights(w, param.cppn(16, seed=0).get_weights(), 0.5)
+    with pytest.raises(UserError):
+        param.cppn(8, num_output_channels=4, decorrelate=True)

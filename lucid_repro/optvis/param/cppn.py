@@ -21,6 +21,7 @@ import tensorflow as tf
 from lucid_repro.errors import UserError
 from lucid_repro.images import atomic_path
 from lucid_repro.optvis.param.base import Param, random_state
+from lucid_repro.optvis.param.color import decorrelate_colors
 
 # TF1's variance_scaling truncated normal: stddev corrected for the truncation at 2 sd.
 _TRUNCATION_CORRECTION = 0.87962566103423978
@@ -72,7 +73,7 @@ class CPPN(Param):
     training size; `render(size)` evaluates the same weights at any resolution."""
 
     def __init__(self, size, batch=1, num_output_channels=3, num_hidden_channels=24, num_layers=8,
-                 activation="composite", normalize=False, seed=None):
+                 activation="composite", normalize=False, decorrelate=False, seed=None):
         if size <= 0 or batch <= 0:
             raise UserError(f"CPPN size and batch must be positive, got size={size} batch={batch}")
         if num_layers <= 0 or num_hidden_channels <= 0 or num_output_channels <= 0:
@@ -83,6 +84,9 @@ class CPPN(Param):
         self.size, self.batch = int(size), int(batch)
         self.activation = activation
         self.normalize = bool(normalize)
+        if decorrelate and num_output_channels != 3:
+            raise UserError("a decorrelated CPPN needs 3 output channels")
+        self.decorrelate = bool(decorrelate)
         act_fn, growth = ACTIVATIONS[activation]
         self._act = act_fn
         rng = random_state(seed)
@@ -114,6 +118,8 @@ class CPPN(Param):
                 net = (net - mean) * tf.math.rsqrt(var + 1e-6) + self.offsets[i]
             net = self._act(net)
         out = tf.einsum("bhwc,cd->bhwd", net, self.kernels[-1]) + self.biases[-1]
+        if self.decorrelate:
+            out = decorrelate_colors(out)
         return tf.nn.sigmoid(out)
 
     # -- weights as plain arrays ------------------------------------------------
@@ -132,6 +138,7 @@ class CPPN(Param):
         weights = dict(zip(self.weight_names(), values))
         weights["activation"] = np.asarray(self.activation)
         weights["normalize"] = np.asarray(self.normalize)
+        weights["decorrelate"] = np.asarray(self.decorrelate)
         return weights
 
     def set_weights(self, weights):
@@ -191,11 +198,16 @@ def architecture_of(weights):
         num_layers = sum(1 for k in weights if k.startswith("w_") and k != "w_out")
         activation = str(weights.get("activation", "composite"))
         normalize = bool(weights.get("normalize", False))
+        decorrelate = bool(weights.get("decorrelate", False))
         w0, w_out = np.asarray(weights["w_0"]), np.asarray(weights["w_out"])
         return dict(num_layers=num_layers, num_hidden_channels=int(w0.shape[1]),
-                    num_output_channels=int(w_out.shape[1]), activation=activation, normalize=normalize)
+                    num_output_channels=int(w_out.shape[1]), activation=activation, normalize=normalize,
+                    decorrelate=decorrelate)
     except (KeyError, IndexError, ValueError) as e:
         raise UserError(f"malformed CPPN weights: {e}") from None
+
+
+ARCHITECTURE_KEYS = ("activation", "normalize", "decorrelate")
 
 
 def interpolate_weights(a, b, t):
@@ -205,7 +217,7 @@ def interpolate_weights(a, b, t):
                         f"{architecture_of(a)} vs {architecture_of(b)}")
     out = {}
     for k, v in a.items():
-        if k in ("activation", "normalize"):
+        if k in ARCHITECTURE_KEYS:
             out[k] = v
             continue
         if k not in b or np.shape(b[k]) != np.shape(v):
@@ -215,9 +227,9 @@ def interpolate_weights(a, b, t):
 
 
 def cppn(size, batch=1, num_output_channels=3, num_hidden_channels=24, num_layers=8,
-         activation="composite", normalize=False, seed=None):
+         activation="composite", normalize=False, decorrelate=False, seed=None):
     """Lucid's `param.cppn(width, ...)`: a CPPN rendering [batch, size, size, channels]
     (all batch entries share the same weights)."""
     return CPPN(size, batch=batch, num_output_channels=num_output_channels,
                 num_hidden_channels=num_hidden_channels, num_layers=num_layers,
-                activation=activation, normalize=normalize, seed=seed)
+                activation=activation, normalize=normalize, decorrelate=decorrelate, seed=seed)
