@@ -132,7 +132,7 @@ def test_non_finite_loss_stops_with_last_good_image(tmp_path):
 def _script(args, **kw):
     env = dict(os.environ, PYTHONPATH=ROOT)
     return subprocess.Popen([sys.executable, "-m", "lucid_repro.scripts.feature_vis", "--noprogress",
-                             "--size=40", "--steps=30"] + args, env=env, cwd=ROOT,
+                             "--size=40", "--steps=30", "--objective=conv4_2:17"] + args, env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
@@ -158,7 +158,7 @@ def test_sigterm_then_resume_gives_the_same_png(tmp_path):
     again = _script([f"--output={out}"])                     # forgot --resume: refused, kept
     _, err = again.communicate(timeout=300)
     assert again.returncode == 2 and "--resume" in err and os.path.isdir(ckpt)
-    other = _script([f"--output={out}", "--resume", "--objective=conv4_2:18"])
+    other = _script([f"--output={out}", "--resume", "--objective=conv4_2:18"])   # the later flag wins
     _, err = other.communicate(timeout=300)
     assert other.returncode == 2 and "objective='conv4_2:17' there, 'conv4_2:18' now" in err
 
