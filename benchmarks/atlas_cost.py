@@ -51,7 +51,7 @@ def main():
         model = with_precision(base, precision)
         for batch in (1, 8):
             r = units.UnitRenderer(model, args.layer, size=args.size, steps=args.steps, batch=batch,
-                                   model_name=base.name)
+                                   model_name=base.name, saturation_penalty=feature_vis.SATURATION_PENALTY)
             start = time.perf_counter()
             out = r.render_units(chans)
             per = (time.perf_counter() - start) / len(chans)

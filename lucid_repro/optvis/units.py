@@ -47,12 +47,26 @@ def _per_item(t, channels):
     return tf.reduce_mean(tf.gather(t, channels, axis=3, batch_dims=1), axis=[1, 2])
 
 
-def channels_objective(layer):
+def channels_objective(layer, saturation_penalty=0.0):
     """Sum over the batch of each item's mean activation of its own channel, the channel
     being the step input `T(UNIT_KEY)`: one graph for every channel of the layer. With
-    batch 1 it equals `objectives.channel(layer, c)`."""
-    return objectives.Objective(lambda T: tf.reduce_sum(_per_item(T(layer), T(UNIT_KEY))),
-                                [layer, UNIT_KEY], [], f"channels({layer})")
+    batch 1 it equals `objectives.saturation_penalized(objectives.channel(layer, c),
+    saturation_penalty)`; in a batch each item gets its own penalty."""
+    if not saturation_penalty:
+        return objectives.Objective(lambda T: tf.reduce_sum(_per_item(T(layer), T(UNIT_KEY))),
+                                    [layer, UNIT_KEY], [], f"channels({layer})")
+    if saturation_penalty < 0:
+        raise UserError(f"saturation penalty weight must be non-negative, got {saturation_penalty}")
+    logits = objectives.sigmoid_logits("input")
+
+    def fn(T):
+        values = _per_item(T(layer), T(UNIT_KEY))
+        if values.shape[0] == 1:      # the same ops as saturation_penalized: bit-identical
+            return tf.reduce_sum(values - saturation_penalty * tf.stop_gradient(tf.abs(values)) * logits(T))
+        per_item = [logits(lambda name, i=i: T(name)[i:i + 1]) for i in range(values.shape[0])]
+        return tf.reduce_sum(values - saturation_penalty * tf.stop_gradient(tf.abs(values)) * tf.stack(per_item))
+    return objectives.Objective(fn, [layer, UNIT_KEY, "input"], [],
+                                f"channels({layer}) - {saturation_penalty}*|.|*logit2(input)")
 
 
 def item_objective(layer, i):
@@ -81,7 +95,7 @@ class UnitRenderer:
     batch size (see the module docstring). `traces` counts the step's Python traces."""
 
     def __init__(self, model, layer, size=128, steps=128, batch=1, param_kind="fft", decorrelate=None,
-                 lr=0.05, use_transforms=True, seed=0, model_name=None):
+                 lr=0.05, use_transforms=True, seed=0, model_name=None, saturation_penalty=0.0):
         model.check_layer(layer)
         if size <= 0 or steps <= 0 or batch <= 0:
             raise UserError(f"size, steps and batch must be positive, got size={size} steps={steps} "
@@ -90,7 +104,7 @@ class UnitRenderer:
         self.param_kind, self.decorrelate, self.lr, self.seed = param_kind, decorrelate, lr, seed
         self.model_name = model_name or model.name
         self.transforms = None if use_transforms else []
-        self.objective = channels_objective(layer)
+        self.objective = channels_objective(layer, saturation_penalty)
         self._caches = {}      # batch size -> (StepCache, metrics)
 
     @property

@@ -159,12 +159,13 @@ class RenderBatch:
 
     def renderer(self, layer):
         from lucid_repro.optvis.units import UnitRenderer
+        from lucid_repro.recipes.feature_vis import SATURATION_PENALTY   # as feature_vis renders a unit
         c = self.config
         if layer not in self.renderers:
             self.renderers[layer] = UnitRenderer(
                 self.model, layer, size=c.size, steps=c.steps, batch=c.batch, param_kind=c.param,
                 decorrelate=c.decorrelate, lr=c.lr, use_transforms=c.transforms, seed=c.seed,
-                model_name=self.base_model.name)
+                model_name=self.base_model.name, saturation_penalty=SATURATION_PENALTY)
         return self.renderers[layer]
 
     def process(self, item):
