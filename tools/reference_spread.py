@@ -83,6 +83,10 @@ def main():
         tol = {k: tolerance(spread or {}, k) for k in KEYS}
         print(f"| {ref} | {fmt(spread)} | {fmt(tol)} | {fmt(worst(vs_ref))} |")
     if args.write:
+        # references not measured in this run (e.g. `-- -k cppn`) keep their stored spread
+        if os.path.exists(SPREAD_FILE):
+            with open(SPREAD_FILE) as f:
+                spreads = {**json.load(f), **spreads}
         with open(SPREAD_FILE, "w") as f:
             json.dump(spreads, f, indent=1, sort_keys=True)
             f.write("\n")
