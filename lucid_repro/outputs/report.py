@@ -406,9 +406,23 @@ def _figure(rel, caption, out):
     size = f' width="{w}" height="{h}" style="max-width: min(100%, {4 * w}px)"' if w else ""
     pixel = ' class="pixel"' if w and w < 200 else ""
     span = ' class="span"' if w and w >= 1.6 * h and w >= 300 else ""
+    stats = _stats_text(full)
     return (f'<figure{span}><a href="{_href(rel)}"><img src="{_href(rel)}" alt="{_e(caption)}"{size}{pixel}></a>'
             f'<figcaption>{_e(caption)} · <a href="{_href(rel)}">{_e(os.path.basename(rel))}</a>'
-            f'</figcaption></figure>')
+            f'{f"<br><small>{_e(stats)}</small>" if stats else ""}</figcaption></figure>')
+
+
+def _stats_text(path):
+    """The image statistics of a PNG (`lucid_repro.image_stats`: spectral slope, clipped
+    fraction, mean HSV saturation; the article's interpolation figure: -1.75, ~1 %, 0.34)."""
+    if not path.lower().endswith(".png"):
+        return ""
+    try:
+        from lucid_repro.image_stats import file_stats
+        st = file_stats(path)
+    except Exception:
+        return ""
+    return f"slope {st['slope']:.2f} · clipped {100 * st['clipped']:.1f} % · saturation {st['saturation']:.2f}"
 
 
 RECORDED_KEYS = ("model", "size", "steps", "texture_size", "view_size", "frames", "objective", "units", "from", "to",
@@ -639,7 +653,10 @@ def write_report(output_dir):
 </section>
 </main>
 <footer>Article numbers: the article reports its findings as figures, not tables; where it gives
-no number the "article" column says so. Interactive viewer: @google/model-viewer
+no number the "article" column says so. Under each PNG: its spectral slope, clipped fraction
+(channel values within 2/255 of black or white) and mean HSV saturation
+(<code>lucid_repro.image_stats</code>; the article's interpolation figure: about -1.75, 1 %,
+0.34; contact sheets count their white borders as clipped). Interactive viewer: @google/model-viewer
 {MODEL_VIEWER_VERSION} (Apache-2.0; see {FILES_DIR}/NOTICE), shipped with the report, nothing is
 fetched from the network.</footer>
 {viewer_script}
