@@ -5,7 +5,7 @@ mean HSV saturation -- and small experiments that print them with the unit's obj
     python tools/look_stats.py cppn conv4_1:40 --size 96 --steps 320 [--lr 0.005] [--set k=v ...]
     python tools/look_stats.py fv conv4_2:17 --size 128 --steps 160 [--lr 0.05] [--set k=v ...]
 
-Statistics (the same definitions as /work/shared/tools/image_stats.py): the image is
+Statistics (`lucid_repro.image_stats`, the same definitions as the shared image_stats tool): the image is
 quantized to 8 bits; slope = least-squares slope of log radial power vs log frequency
 (grey image, radii 2 .. min(h, w)/2 - 1; natural images ~ -2); clipped = fraction of
 channel values within 2/255 of black or white; hsvS = mean HSV saturation.
@@ -22,32 +22,12 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
-def spectrum_slope(grey):
-    g = grey - grey.mean()
-    power = np.abs(np.fft.fftshift(np.fft.fft2(g))) ** 2
-    h, w = g.shape
-    y, x = np.indices((h, w))
-    r = np.hypot(y - h / 2, x - w / 2).astype(int)
-    radial = np.bincount(r.ravel(), power.ravel()) / np.maximum(np.bincount(r.ravel()), 1)
-    k = np.arange(len(radial))
-    keep = (k >= 2) & (k <= min(h, w) // 2 - 1)
-    return float(np.polyfit(np.log(k[keep]), np.log(radial[keep] + 1e-12), 1)[0])
-
-
-def hsv_saturation(a8):
-    mx, mn = a8.max(-1), a8.min(-1)
-    s = np.where(mx > 0, (mx - mn) / np.maximum(mx, 1), 0.0)
-    return float(s.mean())
-
-
 def stats(img):
-    """img: [h, w, 3] floats in [0, 1] or uint8. Returns dict(slope, clipped, hsvS)."""
-    a = np.asarray(img)
-    if a.dtype != np.uint8:
-        a = np.clip(np.round(np.asarray(a, np.float64) * 255.0), 0, 255)
-    a = np.asarray(a, np.float64)[..., :3]
-    return dict(slope=spectrum_slope(a.mean(-1)), clipped=float(((a <= 2) | (a >= 253)).mean()),
-                hsvS=hsv_saturation(a))
+    """img: [h, w, 3] floats in [0, 1] or uint8. Returns dict(slope, clipped, hsvS)
+    (`lucid_repro.image_stats`, the report's statistics)."""
+    from lucid_repro.image_stats import stats as image_stats
+    s = image_stats(img)
+    return dict(slope=s["slope"], clipped=s["clipped"], hsvS=s["saturation"])
 
 
 def fmt(s):
