@@ -14,7 +14,7 @@ from lucid_repro.recipes.feature_vis_3d import (
 
 def run(model, objective, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
         view_size=DEFAULT_VIEW_SIZE, steps=LUCID_STEPS, lr=LUCID_LR, seed=0, frames=24,
-        naive=False, naive_size=None, progress=True, prefix=None):
+        naive=False, naive_size=None, progress=True, prefix=None, extra=None):
     """Everything the script does: optimize (render-based or --naive), then write
     <prefix>_texture.png, _turntable.gif, _mesh.obj/.mtl/.png and _metrics.json
     (seam metric, settings, timings). Returns dict kind -> path."""
@@ -32,7 +32,8 @@ def run(model, objective, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE
         gl_times = []
         metrics = {"objective": objective.name, "mesh": mesh.name, "texture_size": int(texture_size),
                    "view_size": int(view_size), "steps": int(steps), "seed": int(seed),
-                   "model": getattr(model, "name", str(model)), "method": "naive" if naive else "render"}
+                   "model": getattr(model, "name", str(model)), "method": "naive" if naive else "render",
+                   **(extra or {})}    # e.g. the script's --preset record
         if naive:
             flat = naive_size or max(32, min(texture_size, round(
                 texture_size / turntable.texel_density(renderer, texture_size))))

@@ -17,7 +17,7 @@ from lucid_repro.recipes.style_transfer_3d import (
 def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
         view_size=DEFAULT_VIEW_SIZE, steps=DEFAULT_STEPS, style_decay=LUCID_STYLE_DECAY,
         lr=LUCID_LR, seed=0, frames=24, naive=False, naive_size=None, cfg=None,
-        spread_views=SPREAD_VIEWS, progress=True, prefix=None, gram_average="first"):
+        spread_views=SPREAD_VIEWS, progress=True, prefix=None, gram_average="first", extra=None):
     """Everything the script does. `style`: a name/path or an array. Writes
     <prefix>_texture.png, _turntable.gif, _mesh.obj/.mtl/.png and _metrics.json
     (seam metric, style-loss spread over random views, losses, timings)."""
@@ -49,7 +49,8 @@ def run(model, style, output_dir, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZ
                    "style_layers": list(cfg.style_layers), "content_layer": cfg.content_layers[0],
                    "content_weight": cfg.content_weight, "gram_average": gram_average,
                    "style_batch": cfg.batch,
-                   "style_target": "whole image once" if style_full is not None else "view-size crop in the batch"}
+                   "style_target": "whole image once" if style_full is not None else "view-size crop in the batch",
+                   **(extra or {})}    # e.g. the script's --preset record
         t0 = time.perf_counter()
         gl_times = []
         if naive:

@@ -28,8 +28,8 @@ def main(argv):
     from lucid_repro.outputs import feature_vis_3d
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
-    paths = feature_vis_3d.run(model, objective, FLAGS.output_dir, mesh=mesh, **mesh_flags.run_options())
-    preset_flags.annotate_json(paths["metrics"])
+    paths = feature_vis_3d.run(model, objective, FLAGS.output_dir, mesh=mesh,
+                               extra={"preset": preset_flags.record()}, **mesh_flags.run_options())
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")
 

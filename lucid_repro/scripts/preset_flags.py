@@ -88,18 +88,5 @@ def record():
             for k, v in _applied.items()}
 
 
-def annotate_json(path, extra=None):
-    """Add {"preset": record(), **extra} to a JSON file a run has written."""
-    import json
-
-    from lucid_repro.outputs import write_json
-    with open(path) as f:
-        data = json.load(f)
-    data["preset"] = record()
-    data.update(extra or {})
-    write_json(path, data)
-    return path
-
-
 def _plain(value):
     return list(value) if isinstance(value, (list, tuple)) else value

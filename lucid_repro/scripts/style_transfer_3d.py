@@ -57,8 +57,7 @@ def main(argv):
     paths = style_transfer_3d_files.run(model, FLAGS.style, FLAGS.output_dir, mesh=mesh,
                                         style_decay=FLAGS.style_decay, cfg=cfg,
                                         spread_views=FLAGS.spread_views, gram_average=FLAGS.gram_average,
-                                        **mesh_flags.run_options())
-    preset_flags.annotate_json(paths["metrics"])
+                                        extra={"preset": preset_flags.record()}, **mesh_flags.run_options())
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")
 

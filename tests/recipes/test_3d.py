@@ -190,9 +190,11 @@ def test_style_transfer_3d_tiny_outputs(vgg19, tmp_path, bunny):
 def test_naive_baseline_wraps_flat_image(vgg19, tmp_path, bunny):
     from lucid_repro.outputs import feature_vis_3d
     paths = feature_vis_3d.run(vgg19, "conv3_1:5", str(tmp_path), bunny, texture_size=32, view_size=32,
-                               steps=2, frames=2, naive=True, naive_size=24, progress=False)
+                               steps=2, frames=2, naive=True, naive_size=24, progress=False,
+                               extra={"preset": {"name": "demo"}})
     metrics = json.load(open(paths["metrics"]))
     assert metrics["method"] == "naive" and metrics["naive_size"] == 24
+    assert metrics["preset"] == {"name": "demo"}          # the script's record, written once
     assert os.path.basename(paths["texture"]) == "feature_vis_3d_naive_texture.png"
 
 
