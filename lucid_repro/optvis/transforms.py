@@ -127,3 +127,81 @@ def standard_transforms():
         random_rotate(list(range(-10, 11)) + 5 * [0]),
         jitter(4),
     ]
+
+
+class ItemwiseTransforms:
+    """Lucid's standard transforms with random values drawn PER BATCH ITEM, from item i's
+    own seed and the step number only, so an item's image does not depend on which items
+    share its batch (the unit atlas, `optvis.units`).
+
+    Item i of step k draws, statelessly from (seeds[i], k), Lucid's values: jitter offset
+    o1 in [0, jitter], a scale from `scales`, an angle from `angles` (degrees) and a second
+    jitter offset o2 in [0, jitter2]. Pad, crop, resize, rotate and crop are composed into
+    ONE affine map per item, applied by one bilinear warp of the padded image to a FIXED
+    output size (size + 2*pad - jitter - jitter2, what Lucid's chain gives at scale 1), so
+    items of a batch keep one shape. Differences from the chain of `standard_transforms`:
+    one resampling instead of two (resize, then rotate); the output keeps its size at
+    scales != 1 (Lucid's grows or shrinks by up to 10%: here the centre of the scaled image
+    is kept, or the border beyond it is filled); outside the padded image the fill is 0
+    (Lucid's rotation fill) where Lucid shows pad colour between the jitter crop and the pad.
+
+    `reset(seeds)` (before each run) sets the items' seeds and restarts the step count.
+    """
+
+    def __init__(self, batch, pad=12, pad_value=0.5, jitter=8, scales=None, angles=None, jitter2=4):
+        self.batch, self.pad, self.pad_value, self.jitter, self.jitter2 = int(batch), pad, pad_value, jitter, jitter2
+        self.scales = tf.constant([1 + (i - 5) / 50.0 for i in range(11)] if scales is None else scales, tf.float32)
+        angles = list(range(-10, 11)) + 5 * [0] if angles is None else angles
+        self.angles = tf.constant(np.radians(angles), tf.float32)
+        self._seeds = tf.Variable(tf.zeros([self.batch], tf.int64), trainable=False, name="item_seeds")
+        self._step = tf.Variable(tf.zeros([], tf.int64), trainable=False, name="transform_step")
+
+    def reset(self, seeds):
+        if len(seeds) != self.batch:
+            raise ValueError(f"{len(seeds)} seeds for a batch of {self.batch}")
+        self._seeds.assign(np.asarray(seeds, np.int64))
+        self._step.assign(0)
+
+    def draws(self, step):
+        """[B, 4] float32: o1, scale, angle (radians), o2 of every item at `step`."""
+        rows = []
+        for i in range(self.batch):
+            u = tf.random.stateless_uniform([4], tf.stack([self._seeds[i], step]))
+            pick = lambda table, x: tf.gather(table, tf.minimum(  # noqa: E731
+                tf.cast(x * float(table.shape[0]), tf.int32), table.shape[0] - 1))
+            rows.append(tf.stack([tf.floor(u[0] * (self.jitter + 1)), pick(self.scales, u[1]),
+                                  pick(self.angles, u[2]), tf.floor(u[3] * (self.jitter2 + 1))]))
+        return tf.stack(rows)
+
+    def affine(self, draws, height, width):
+        """[B, 8] projective transforms (output pixel -> padded-image pixel) of `draws`."""
+        o1, s, angle, o2 = tf.unstack(draws, axis=1)
+        h = tf.cast(height, tf.float32) + 2 * self.pad - self.jitter     # after the first crop
+        w = tf.cast(width, tf.float32) + 2 * self.pad - self.jitter
+        out_h, out_w = h - self.jitter2, w - self.jitter2
+        cos, sin = tf.cos(-angle), tf.sin(-angle)                         # rows point down (see `rotate`)
+        # output (x, y) -> scaled frame u = (x, y) + o2 + centring -> unrotated r -> crop q -> padded p
+        ux0 = o2 + (s * w - self.jitter2 - out_w) / 2
+        uy0 = o2 + (s * h - self.jitter2 - out_h) / 2
+        cx, cy = (s * w - 1) / 2, (s * h - 1) / 2
+        # r = R^-1 (u - c) + c, R^-1 = [[cos, sin], [-sin, cos]] in `rotate`'s convention
+        rx0 = cos * (ux0 - cx) + sin * (uy0 - cy) + cx
+        ry0 = -sin * (ux0 - cx) + cos * (uy0 - cy) + cy
+        # q = (r + 0.5) / s - 0.5 (half-pixel resize); p = q + o1
+        a0, a1, a2 = cos / s, sin / s, (rx0 + 0.5) / s - 0.5 + o1
+        b0, b1, b2 = -sin / s, cos / s, (ry0 + 0.5) / s - 0.5 + o1
+        zero = tf.zeros_like(s)
+        return tf.stack([a0, a1, a2, b0, b1, b2, zero, zero], axis=1), (out_h, out_w)
+
+    def __call__(self, t, rng=None):
+        if t.shape[0] is not None and t.shape[0] != self.batch:
+            raise ValueError(f"ItemwiseTransforms for a batch of {self.batch} got {t.shape[0]} items")
+        step = self._step.assign_add(1)
+        shape = tf.shape(t)
+        padded = tf.pad(t, [(0, 0), (self.pad, self.pad), (self.pad, self.pad), (0, 0)],
+                        constant_values=self.pad_value)
+        transforms, (out_h, out_w) = self.affine(self.draws(step), shape[1], shape[2])
+        size = tf.cast(tf.stack([out_h, out_w]), tf.int32)
+        return tf.raw_ops.ImageProjectiveTransformV3(
+            images=padded, transforms=transforms, output_shape=size, fill_value=0.0,
+            interpolation="BILINEAR", fill_mode="CONSTANT")

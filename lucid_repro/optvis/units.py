@@ -6,14 +6,13 @@ each batch item is a step input (`T(UNIT_KEY)`, an int32 [B] tensor) read by
 `render.StepCache`, so N units trace the step once per batch size, not N times.
 
 Seeds. Item i of a batch starts from `image_of_kind(kind, size, batch=1,
-seed=unit_seed(model, layer, channel, seed))`, the same initial values whichever batch or
-worker renders it; with batch 1 a unit is exactly `feature_vis.visualize(model,
-"layer:channel", seed=unit_seed(...))`. The transforms (pad, jitter, scale, rotate) draw
-ONE random value per step for the whole batch (items of a batch must keep one shape for
-the network), from a generator seeded by `batch_seed(item seeds)`: with batch > 1 an
-image depends on which units share its batch. The atlas forms its batches from the full
-unit list (not from what is left to do), so resuming or adding workers never changes a
-result.
+seed=unit_seed(model, layer, channel, seed))`, and its transforms
+(`transforms.ItemwiseTransforms`: Lucid's pad, jitter, scale, rotate, jitter values, drawn
+per item from the unit seed and the step number, applied as one affine warp) depend on
+nothing else: a unit's image is the same whichever batch, batch size or worker renders it
+(up to the rounding of batched kernels, see the tests). With `use_transforms=False` and
+batch 1 a unit is exactly `feature_vis.visualize(model, "layer:channel", seed=unit_seed(...),
+use_transforms=False)`.
 """
 import hashlib
 import time
@@ -22,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
-from lucid_repro.optvis import objectives, param, render
+from lucid_repro.optvis import objectives, param, render, transforms
 
 UNIT_KEY = "unit_channel"
 
@@ -30,15 +29,6 @@ UNIT_KEY = "unit_channel"
 def unit_seed(model_name, layer, channel, seed=0):
     """The seed of one unit's initial values: a hash of (model, layer, channel, seed)."""
     digest = hashlib.sha256(f"{model_name}|{layer}|{int(channel)}|{int(seed)}".encode()).digest()
-    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
-
-
-def batch_seed(item_seeds):
-    """The transforms' seed of a batch: its only item's seed, else a hash of its items' seeds."""
-    item_seeds = [int(s) for s in item_seeds]
-    if len(item_seeds) == 1:
-        return item_seeds[0]
-    digest = hashlib.sha256(",".join(map(str, item_seeds)).encode()).digest()
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
@@ -103,13 +93,13 @@ class UnitRenderer:
         self.model, self.layer, self.size, self.steps, self.batch = model, layer, size, steps, batch
         self.param_kind, self.decorrelate, self.lr, self.seed = param_kind, decorrelate, lr, seed
         self.model_name = model_name or model.name
-        self.transforms = None if use_transforms else []
+        self.use_transforms = use_transforms
         self.objective = channels_objective(layer, saturation_penalty)
-        self._caches = {}      # batch size -> (StepCache, metrics)
+        self._caches = {}      # batch size -> (StepCache, metrics, transforms)
 
     @property
     def traces(self):
-        return sum(c.traces for c, _ in self._caches.values())
+        return sum(entry[0].traces for entry in self._caches.values())
 
     def seeds(self, channels):
         return [unit_seed(self.model_name, self.layer, c, self.seed) for c in channels]
@@ -117,28 +107,30 @@ class UnitRenderer:
     def render_batch(self, channels, progress=False):
         """Render up to `batch` channels in one optimization; returns one dict per channel:
         channel, image ([H, W, 3] float32), objective (its value at the last step),
-        seed, batch_seed, steps, seconds (the batch's wall time / its size)."""
+        seed, steps, seconds (the batch's wall time / its size)."""
         channels = [self.model.check_channel(self.layer, c) for c in channels]
         b = len(channels)
         if not 0 < b <= self.batch:
             raise UserError(f"a batch holds 1..{self.batch} units, got {b}")
         if b not in self._caches:
-            self._caches[b] = (render.StepCache(), {f"item{i}": item_objective(self.layer, i) for i in range(b)})
-        cache, metrics = self._caches[b]
+            self._caches[b] = (render.StepCache(), {f"item{i}": item_objective(self.layer, i) for i in range(b)},
+                               [transforms.ItemwiseTransforms(b)] if self.use_transforms else [])
+        cache, metrics, item_transforms = self._caches[b]
         seeds = self.seeds(channels)
-        bseed = batch_seed(seeds)
+        for t in item_transforms:
+            t.reset(seeds)
         unit = {UNIT_KEY: np.asarray(channels, np.int32)}
         start = time.perf_counter()
         result = render.render(
             self.model, self.objective,
             param_f=lambda: batch_param(self.param_kind, self.size, seeds, self.decorrelate),
-            optimizer=render.adam(self.lr), transforms=self.transforms, thresholds=(self.steps,),
-            seed=bseed, progress=progress, step_inputs=lambda i, rng: unit, metrics=metrics, cache=cache,
+            optimizer=render.adam(self.lr), transforms=item_transforms, thresholds=(self.steps,),
+            seed=seeds[0], progress=progress, step_inputs=lambda i, rng: unit, metrics=metrics, cache=cache,
             description=f"{self.layer}:{channels[0]}" + (f"..{channels[-1]}" if b > 1 else ""))
         seconds = time.perf_counter() - start
         images = result.images[-1]
         return [{"channel": c, "image": images[i], "objective": float(result.metrics[f"item{i}"]),
-                 "seed": s, "batch_seed": bseed, "batch": channels, "steps": int(result.steps),
+                 "seed": s, "batch": channels, "steps": int(result.steps),
                  "seconds": seconds / b} for i, (c, s) in enumerate(zip(channels, seeds))]
 
     def render_units(self, channels, progress=False):

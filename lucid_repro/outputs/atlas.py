@@ -180,7 +180,7 @@ class RenderBatch:
             tile = tile_path(c.output_dir, layer, ch)
             save_image(tile, unit["image"])
             record = {**c.fingerprint(), "layer": layer, "channel": ch, "objective": unit["objective"],
-                      "steps_run": unit["steps"], "unit_seed": unit["seed"], "batch_seed": unit["batch_seed"],
+                      "steps_run": unit["steps"], "unit_seed": unit["seed"],
                       "batch_units": unit["batch"], "seconds": round(unit["seconds"], 4),
                       "worker_pid": os.getpid(), "tile": os.path.relpath(tile, c.output_dir),
                       "tile_sha256": _sha256(tile)}

@@ -29,7 +29,7 @@ flags.DEFINE_string("channels", "0:64", "'start:end' (end excluded), a comma lis
                     "of each layer); a channel a layer lacks is an error")
 flags.DEFINE_integer("size", 128, "tile side in pixels")
 flags.DEFINE_integer("steps", 128, "optimization steps per unit")
-flags.DEFINE_integer("batch", 1, "units optimized together in one graph (transforms are shared by a batch)")
+flags.DEFINE_integer("batch", 1, "units optimized together in one graph (each keeps its own seed and transforms)")
 flags.DEFINE_enum("param", "fft", ["fft", "pixel"], "image parameterization")
 flags.DEFINE_bool("decorrelate", True, "decorrelated colour space")
 flags.DEFINE_float("lr", 0.05, "Adam learning rate")

@@ -54,3 +54,69 @@ def test_standard_transforms_match_lucid():
     out = tr.compose(ts)(_img(64, 64), rng)
     # pad 12 -> 88, jitter 8 -> 80, scale 0.9..1.1 -> 72..88, rotate keeps, jitter 4
     assert 68 <= out.shape[1] <= 84
+
+
+def _lucid_chain(image, o1, scale, angle_deg, o2, pad=12, jitter=8, jitter2=4):
+    """Lucid's chain (pad, jitter, scale, rotate, jitter) with given values instead of draws."""
+    t = tf.pad(image, [(0, 0), (pad, pad), (pad, pad), (0, 0)], constant_values=0.5)
+    n = t.shape[1] - jitter
+    t = t[:, o1:o1 + n, o1:o1 + n]
+    size = int(round(scale * n))
+    t = tf.image.resize(t, (size, size), method="bilinear")
+    t = tr.rotate(t, np.radians(angle_deg))
+    m = size - jitter2
+    return t[:, o2:o2 + m, o2:o2 + m].numpy()
+
+
+def test_itemwise_transform_is_lucids_chain_as_one_warp():
+    rng = np.random.RandomState(0)
+    image = tf.constant(rng.uniform(size=(1, 20, 20, 3)).astype(np.float32))
+    t = tr.ItemwiseTransforms(1)
+    padded = tf.pad(image, [(0, 0), (12, 12), (12, 12), (0, 0)], constant_values=0.5)
+
+    def warp(o1, scale, angle_deg, o2):
+        m, (h, w) = t.affine(tf.constant([[o1, scale, np.radians(angle_deg), o2]], tf.float32), 20, 20)
+        return tf.raw_ops.ImageProjectiveTransformV3(
+            images=padded, transforms=m, output_shape=tf.cast(tf.stack([h, w]), tf.int32), fill_value=0.0,
+            interpolation="BILINEAR", fill_mode="CONSTANT").numpy()
+    # integer offsets, no scale or rotation: exactly the crops of the chain
+    for o1, o2 in [(0, 0), (8, 4), (3, 1)]:
+        np.testing.assert_allclose(warp(o1, 1.0, 0, o2), _lucid_chain(image, o1, 1.0, 0, o2), atol=1e-6)
+    # a rotation alone: the chain's rotate (one resampling in both)
+    np.testing.assert_allclose(warp(5, 1.0, 7, 2), _lucid_chain(image, 5, 1.0, 7, 2), atol=1e-5)
+    # scale 1.1: the chain resizes 36 -> 40 px (39.6 rounded) and crops 36; the warp keeps
+    # 32 px centred on the same scaled image: ours[x] ~ chain[x + 1.8], within the chain's
+    # rounding (1.111 vs 1.1: < 0.2 px drift over the interior). A smooth image, so sub-pixel
+    # offsets change values little; the bound is 1/4 of the same comparison one pixel off.
+    yy, xx = np.mgrid[0:20, 0:20] / 20.0
+    smooth = np.stack([np.sin(3 * xx + 1), np.cos(2 * yy), np.sin(2 * xx + 3 * yy)], -1) * 0.5 + 0.5
+    image = tf.constant(smooth[None].astype(np.float32))
+    padded = tf.pad(image, [(0, 0), (12, 12), (12, 12), (0, 0)], constant_values=0.5)
+    ours, chain = warp(4, 1.1, 0, 2), _lucid_chain(image, 4, 1.1, 0, 2)
+    assert ours.shape[1:3] == (32, 32) and chain.shape[1:3] == (36, 36)
+    near = np.abs(ours[:, 4:28, 4:28] - chain[:, 6:30, 6:30]).mean()
+    off = np.abs(ours[:, 4:28, 4:28] - chain[:, 7:31, 7:31]).mean()
+    assert near < 0.25 * off, (near, off)
+
+
+def test_itemwise_transforms_draw_per_item_from_seed_and_step():
+    image = tf.constant(np.random.RandomState(1).uniform(size=(1, 24, 24, 3)).astype(np.float32))
+    a, b = tr.ItemwiseTransforms(3), tr.ItemwiseTransforms(2)
+    a.reset([11, 22, 33])
+    b.reset([44, 22])
+    run = tf.function(lambda t, x: t(x))
+    for _ in range(3):   # step k of item "22" is the same in both batches, whatever its neighbours
+        ya, yb = run(a, tf.tile(image, [3, 1, 1, 1])).numpy(), run(b, tf.tile(image, [2, 1, 1, 1])).numpy()
+        assert ya.shape == (3, 36, 36, 3)
+        np.testing.assert_array_equal(ya[1], yb[1])
+        assert np.abs(ya[0] - ya[1]).max() > 0.05 and np.abs(ya[1] - ya[2]).max() > 0.05
+    first = ya.copy()
+    a.reset([11, 22, 33])     # a reset restarts the step count: the same draws again
+    for _ in range(3):
+        ya = run(a, tf.tile(image, [3, 1, 1, 1])).numpy()
+    np.testing.assert_array_equal(first, ya)
+    # the draws cover Lucid's ranges
+    d = np.concatenate([a.draws(tf.constant(k, tf.int64)).numpy() for k in range(200)])
+    assert set(d[:, 0]) == set(range(9)) and set(d[:, 3]) == set(range(5))
+    assert np.isclose(d[:, 1].min(), 0.9) and np.isclose(d[:, 1].max(), 1.1)
+    assert np.isclose(np.degrees(d[:, 2]).min(), -10, atol=1e-4) and np.isclose(np.degrees(d[:, 2]).max(), 10, atol=1e-4)
