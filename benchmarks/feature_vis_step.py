@@ -4,7 +4,12 @@
 float32 and bfloat16 network compute; the achieved GFLOP/s from analytic conv FLOPs at
 the size the network really sees (size + 12 after Lucid's pad/jitter; scale averages 1)
 against a measured conv peak of this machine in the same run: one 3x3 conv 256->256 at
-56x56, forward + gradient w.r.t. its input, fp32 and bf16. Then where a step's time goes
+56x56, forward + gradient w.r.t. its input, fp32 and bf16 (the forward's output is
+returned too: a step needs it, and a gradient-only function lets TF prune the forward conv,
+which doubles the apparent rate -- the "409 GFLOP/s" of issue 15 was that). With
+--kernels, a child run with ONEDNN_VERBOSE=1 sums oneDNN's own kernel times per primitive
+over timed network steps (forward convs, backward-data convs, reorders, pooling) and
+prints each one's GFLOP/s: what is left is TF's own ops (bias, ReLU, transforms). Then where a step's time goes
 (parameterization, transforms, network forward, network forward + input gradient).
 Prints ratios.
 
@@ -58,8 +63,8 @@ def conv_peak(dtype, reps=10):
         with tf.GradientTape() as tape:
             tape.watch(xx)
             y = tf.nn.conv2d(xx, k, 1, "SAME")
-        return tape.gradient(y, xx)
-    seconds = timed(lambda: f().numpy(), reps)
+        return tape.gradient(y, xx), tf.reduce_sum(y)    # y used: the forward conv runs
+    seconds = timed(lambda: [t.numpy() for t in f()], reps)
     return 2 * 2 * 56 * 56 * 9 * 256 * 256 / seconds / 1e9
 
 
@@ -112,13 +117,64 @@ def parts_ms(model, size, layer, reps):
              ("network forward", net_fwd), ("network forward + input gradient", net_fwd_bwd)]}
 
 
+def kernel_profile_child(size, layer, reps):
+    """In a child with ONEDNN_VERBOSE=1: `reps` timed network forward + input-gradient
+    passes after a marker line, so the parent can sum the kernels' times."""
+    base = models.load("vgg19")
+    sub = base.submodel([layer])
+    x = tf.random.uniform((1, size, size, 3), seed=1)
+
+    @tf.function
+    def f():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_mean(sub(x)[layer][..., 17])
+        return tape.gradient(y, x), y
+    for _ in range(3):
+        [t.numpy() for t in f()]
+    print("KERNELS-START", flush=True)
+    start = time.perf_counter()
+    for _ in range(reps):
+        [t.numpy() for t in f()]
+    print(f"KERNELS-END {(time.perf_counter() - start) / reps * 1e3:.3f}", flush=True)
+
+
+def kernel_profile(size, layer, reps=5):
+    """Per-primitive oneDNN kernel time (ms per pass) and conv GFLOP/s, from a child run."""
+    import re
+    import subprocess
+    import sys
+    env = dict(os.environ, ONEDNN_VERBOSE="1", TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run([sys.executable, __file__, "--kernel_child", f"--size={size}", f"--layer={layer}",
+                          f"--steps={reps}"], env=env, capture_output=True, text=True, check=True).stdout
+    lines = out.split("KERNELS-START")[1].splitlines()
+    total_ms = float(next(l for l in lines if l.startswith("KERNELS-END")).split()[1])
+    ms, flops, isa = {}, {}, {}
+    for line in lines:
+        f = line.split(",")
+        if not line.startswith("onednn_verbose") or len(f) < 10 or f[3] != "exec":
+            continue
+        kind = f[5] + (" " + f[7] if f[5] == "convolution" else "")
+        ms[kind] = ms.get(kind, 0.0) + float(f[-1]) / reps
+        isa[kind] = f[6]
+        m = re.search(r"mb(\d+)_ic(\d+)oc(\d+)_ih(\d+)oh(\d+)kh(\d+).*?_iw(\d+)ow(\d+)kw(\d+)", f[-2])
+        if m:
+            mb, ic, oc, ih, oh, kh, iw, ow, kw = map(int, m.groups())
+            flops[kind] = flops.get(kind, 0.0) + 2.0 * mb * ic * oc * oh * ow * kh * kw / reps
+    return total_ms, ms, flops, isa
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--layer", default="conv4_2")
     ap.add_argument("--no_parts", action="store_true")
+    ap.add_argument("--kernels", action="store_true", help="oneDNN per-primitive profile (child run)")
+    ap.add_argument("--kernel_child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.kernel_child:
+        return kernel_profile_child(args.size + 12, args.layer, args.steps)
     base = models.load("vgg19")
     objective = objectives.as_objective(f"{args.layer}:17")   # one object: the StepCache reuses it
     side = args.size + 12            # what the network sees on average after the transforms
@@ -142,6 +198,17 @@ def main():
         print(f"where a float32 step goes (each part compiled alone; step = {ms['float32']:.1f} ms):")
         for name, v in parts.items():
             print(f"  {name}: {v:.1f} ms ({v / ms['float32']:.0%} of a step)")
+    if args.kernels:
+        total, kms, kflops, isa = kernel_profile(args.size, args.layer)
+        print(f"oneDNN kernels in one float32 network pass (forward + input gradient, {side}px, "
+              f"{total:.1f} ms wall):")
+        for kind, v in sorted(kms.items(), key=lambda kv: -kv[1]):
+            rate = f", {kflops[kind] / v / 1e6:.0f} GFLOP/s" if kind in kflops else ""
+            print(f"  {kind} [{isa[kind]}]: {v:.1f} ms ({v / total:.0%}){rate}")
+        rest = total - sum(kms.values())
+        print(f"  outside oneDNN (TF's bias, ReLU, slicing, ...): {rest:.1f} ms ({rest / total:.0%})" if rest > 0
+              else f"  kernels sum to {sum(kms.values()):.1f} ms > wall: they overlapped (inter-op threads) "
+                   f"or the machine is shared; rerun on a quiet machine for the remainder")
 
 
 if __name__ == "__main__":
