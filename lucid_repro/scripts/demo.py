@@ -39,6 +39,7 @@ SECTIONS = [
     ("feature_inversion", "lucid_repro.outputs.feature_inversion"),
     ("adversarial", "lucid_repro.outputs.adversarial"),
     ("toy_basin", "lucid_repro.outputs.toy_basin"),
+    ("atlas", "lucid_repro.outputs.atlas"),
 ]
 
 # Seconds each section took in one `make demo` on the 2-core build machine, shared with
@@ -48,7 +49,7 @@ EXPECTED_SECONDS = {
     "aligned_interpolation": 107, "style_transfer": 110, "cppn": 104, "transparency": 93,
     "feature_vis_3d": 74, "style_transfer_3d": 82, "feature_vis": 231, "texture_synthesis": 107,
     "saliency": 13, "class_vis": 1, "deepdream": 31, "feature_inversion": 111, "adversarial": 56,
-    "toy_basin": 1,
+    "toy_basin": 1, "atlas": 100,
 }
 
 
