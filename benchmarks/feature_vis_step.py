@@ -119,7 +119,9 @@ def parts_ms(model, size, layer, reps):
 
 def kernel_profile_child(size, layer, reps):
     """In a child with ONEDNN_VERBOSE=1: `reps` timed network forward + input-gradient
-    passes after a marker line, so the parent can sum the kernels' times."""
+    passes after a marker line, so the parent can sum the kernels' times. One inter-op
+    thread: kernels run one after another (each on every core), so their times add up."""
+    tf.config.threading.set_inter_op_parallelism_threads(1)
     base = models.load("vgg19")
     sub = base.submodel([layer])
     x = tf.random.uniform((1, size, size, 3), seed=1)
