@@ -164,11 +164,12 @@ class ItemwiseTransforms:
 
     def draws(self, step):
         """[B, 4] float32: o1, scale, angle (radians), o2 of every item at `step`."""
+        def pick(table, x):       # an entry of `table`, uniformly, from x in [0, 1)
+            n = table.shape[0]
+            return tf.gather(table, tf.minimum(tf.cast(x * float(n), tf.int32), n - 1))
         rows = []
         for i in range(self.batch):
             u = tf.random.stateless_uniform([4], tf.stack([self._seeds[i], step]))
-            pick = lambda table, x: tf.gather(table, tf.minimum(  # noqa: E731
-                tf.cast(x * float(table.shape[0]), tf.int32), table.shape[0] - 1))
             rows.append(tf.stack([tf.floor(u[0] * (self.jitter + 1)), pick(self.scales, u[1]),
                                   pick(self.angles, u[2]), tf.floor(u[3] * (self.jitter2 + 1))]))
         return tf.stack(rows)
