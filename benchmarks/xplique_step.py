@@ -60,12 +60,9 @@ import tensorflow as tf  # noqa: E402
 from lucid_repro import models  # noqa: E402
 from lucid_repro.optvis import objectives, param, render, transforms  # noqa: E402
 
-LUCID_SCALES = [1 + (i - 5) / 50.0 for i in range(11)]   # transforms.standard_transforms()
-
-
 def our_network_sides(size):
     """Sides the network sees after pad 12, jitter 8, scale s (rounded), rotate, jitter 4."""
-    return [int(round(s * (size + 16))) - 4 for s in LUCID_SCALES]
+    return [int(round(s * (size + 16))) - 4 for s in transforms.LUCID_SCALES]
 
 
 def fixed_size_model(base, side):

@@ -9,6 +9,11 @@ import math
 import numpy as np
 import tensorflow as tf
 
+# Lucid's standard_transforms values: scale factors 0.90..1.10 and angles in degrees
+# (-10..10, with 0 five times more: unrotated steps are more frequent)
+LUCID_SCALES = [1 + (i - 5) / 50.0 for i in range(11)]
+LUCID_ANGLES = list(range(-10, 11)) + 5 * [0]
+
 
 def pad(w, mode="constant", constant_value=0.5):
     """Pad by w pixels on each side; constant_value may be "uniform" (random per step)."""
@@ -123,8 +128,8 @@ def standard_transforms():
     return [
         pad(12, mode="constant", constant_value=0.5),
         jitter(8),
-        random_scale([1 + (i - 5) / 50.0 for i in range(11)]),
-        random_rotate(list(range(-10, 11)) + 5 * [0]),
+        random_scale(LUCID_SCALES),
+        random_rotate(LUCID_ANGLES),
         jitter(4),
     ]
 
@@ -150,9 +155,8 @@ class ItemwiseTransforms:
 
     def __init__(self, batch, pad=12, pad_value=0.5, jitter=8, scales=None, angles=None, jitter2=4):
         self.batch, self.pad, self.pad_value, self.jitter, self.jitter2 = int(batch), pad, pad_value, jitter, jitter2
-        self.scales = tf.constant([1 + (i - 5) / 50.0 for i in range(11)] if scales is None else scales, tf.float32)
-        angles = list(range(-10, 11)) + 5 * [0] if angles is None else angles
-        self.angles = tf.constant(np.radians(angles), tf.float32)
+        self.scales = tf.constant(LUCID_SCALES if scales is None else scales, tf.float32)
+        self.angles = tf.constant(np.radians(LUCID_ANGLES if angles is None else angles), tf.float32)
         self._seeds = tf.Variable(tf.zeros([self.batch], tf.int64), trainable=False, name="item_seeds")
         self._step = tf.Variable(tf.zeros([], tf.int64), trainable=False, name="transform_step")
 
