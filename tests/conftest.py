@@ -31,3 +31,13 @@ def bunny():
 @pytest.fixture(scope="session")
 def package_data():
     return PACKAGE_DATA
+
+
+@pytest.fixture(autouse=True)
+def _perturbed_initial_values(monkeypatch):
+    """Under LUCID_REPRO_PERTURB every parameterization that `render` builds starts from
+    perturbed initial values (tests/regression.py, tests/reference/README.md)."""
+    import regression
+    if regression.perturbation() is not None:
+        regression.perturb_render_params(monkeypatch)
+    yield

@@ -10,6 +10,7 @@ breakage no regression test catches is a hole in the references.
 LUCID_REPRO_BREAK_DUMP=<dir> keeps each broken run's arrays under <dir>/<name>.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,11 @@ BREAKAGES = {
         "optimizer=tf.keras.optimizers.SGD(learning_rate=step_size)",
         "optimizer=tf.keras.optimizers.SGD(learning_rate=2 * step_size)",
         "DeepDream's gradient-ascent step twice as long"),
+    "cppn_unbiased_activation": (
+        "lucid_repro/optvis/param/cppn.py",
+        "return tf.concat([x / 0.67, (x * x) / 0.6], -1)",
+        "return tf.concat([x / 0.67, (x * x - 0.45) / 0.396], -1)",
+        "CPPN's composite activation without Lucid's bias (the unbiased variant, a wrong activation)"),
     "guided_relu_as_plain": (
         "lucid_repro/optvis/attribution.py",
         "return dy * tf.cast(x > 0, dy.dtype) * tf.cast(dy > 0, dy.dtype)",
@@ -69,14 +75,18 @@ def run(name):
             env["LUCID_REPRO_REGRESSION_DUMP"] = os.path.join(os.environ["LUCID_REPRO_BREAK_DUMP"], name)
         r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "regression",
                             "-rfE", os.path.join(tree, "tests")], cwd=tree, env=env, capture_output=True, text=True)
-        failed = sorted(line.split()[1].split("::")[-1] for line in r.stdout.splitlines()
-                        if line.startswith(("FAILED", "ERROR")))
-        return f"| {name} | {what} | {len(failed)}: {', '.join(failed) or 'NONE'} |"
+        lines = [line for line in r.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+        failed = sorted(line.split()[1].split("::")[-1] for line in lines)
+        # how far above its tolerance each broken reference landed (check_regression's message)
+        ratios = sorted({f"{m[0]} {float(m[2]) / float(m[3]):.3g}x" for m in re.findall(
+            r"E\s+AssertionError: (\w+): (max|p99|mean) \|diff\| ([-\d.e+]+) > ([-\d.e+]+)", r.stdout)})
+        return (f"| {name} | {what} | {len(failed)}: {', '.join(failed) or 'NONE'} | "
+                f"{', '.join(ratios) or '(an assertion other than a reference)'} |")
 
 
 def main(names):
-    print("| breakage | what it models | regression tests that failed |")
-    print("|---|---|---|")
+    print("| breakage | what it models | regression tests that failed | first failing measure / tolerance |")
+    print("|---|---|---|---|")
     for name in names or BREAKAGES:
         print(run(name), flush=True)
 

@@ -13,7 +13,7 @@ from lucid_repro.errors import UserError
 from lucid_repro.images import load_image
 from lucid_repro.models.base import FeatureModel
 from lucid_repro.recipes import adversarial
-from regression import check_regression, regression
+from regression import check_regression, nudge, regression
 from test_class_vis import tiny_classifier
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
@@ -22,7 +22,7 @@ ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 @pytest.fixture(scope="module")
 def photos(package_data):
     load = lambda n: load_image(os.path.join(package_data, "content", n), size=(32, 48))  # noqa: E731
-    return load("bridge.jpg"), load("zurich.jpg")
+    return nudge(load("bridge.jpg"), "bridge"), nudge(load("zurich.jpg"), "zurich")
 
 
 def test_fool_tiny_classifier_until_target_wins(photos):

@@ -74,12 +74,15 @@ def test_weights_roundtrip_and_interpolation(tmp_path):
 
 @regression
 def test_training_regression(vgg19):
-    result, p = cppn.train(vgg19, "conv3_1:5", size=32, steps=6, every=3, seed=0, progress=False)
-    assert len(result.images) == 3  # steps 0, 3, 6
+    result, p = cppn.train(vgg19, "conv3_1:5", size=32, steps=6, every=1, seed=0, progress=False)
+    assert len(result.images) == 7  # steps 0..6
     assert -result.losses[-1] > -result.losses[0]
-    # 32 px, 6 Adam steps at lr 0.005, no transforms, seed 0;
-    # tolerance: tests/reference/README.md (spread measured across CPU kernel paths)
-    check_regression("cppn_vgg19_conv3_1_5", result.images[-1])
+    # 32 px, Adam at lr 0.005, no transforms, seed 0. Only steps 0..2 are compared: from
+    # step 3 on, a 1e-6 nudge of the initial weights grows about 5x a step (0.01 by step
+    # 6, and 0.2 on an AMD CPU's AVX2 kernels), so later images pin one CPU's rounding,
+    # not the code (tests/reference/README.md). Step 0 pins the CPPN itself (architecture,
+    # activations, initialization), steps 1-2 its training.
+    check_regression("cppn_vgg19_conv3_1_5", np.stack(result.images[:3]))
     assert cppn.image_at(p, 48).shape == (48, 48, 3)
 
 

@@ -12,14 +12,14 @@ from lucid_repro.errors import UserError
 from lucid_repro.images import load_image
 from lucid_repro.optvis import gradients, objectives, transforms
 from lucid_repro.recipes import deepdream
-from regression import check_regression, regression
+from regression import check_regression, nudge, regression
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 @pytest.fixture(scope="module")
 def photo(package_data):
-    return load_image(os.path.join(package_data, "content", "bridge.jpg"), size=(40, 60))
+    return nudge(load_image(os.path.join(package_data, "content", "bridge.jpg"), size=(40, 60)), "bridge")
 
 
 def test_roll_jitter_is_a_wrapping_shift():

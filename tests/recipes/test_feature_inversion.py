@@ -14,14 +14,14 @@ from lucid_repro.models import random_vgg
 from lucid_repro.optvis import objectives
 from lucid_repro.recipes import feature_inversion as fi
 from script_checks import assert_refused
-from regression import check_regression, regression
+from regression import check_regression, nudge, regression
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 @pytest.fixture(scope="module")
 def photo():
-    return assets.load("bridge", "content", max_side=32)
+    return nudge(assets.load("bridge", "content", max_side=32), "bridge")
 
 
 def test_loss_and_prior_maths():

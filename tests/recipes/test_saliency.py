@@ -13,7 +13,7 @@ from lucid_repro.errors import UserError
 from lucid_repro.images import load_image
 from lucid_repro.optvis import attribution, objectives
 from lucid_repro.recipes import saliency
-from regression import check_regression, regression
+from regression import check_regression, nudge, regression
 from test_class_vis import tiny_classifier
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
@@ -21,7 +21,7 @@ ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 @pytest.fixture(scope="module")
 def bridge(package_data):
-    return load_image(os.path.join(package_data, "content", "bridge.jpg"), size=(64, 96))
+    return nudge(load_image(os.path.join(package_data, "content", "bridge.jpg"), size=(64, 96)), "bridge")
 
 
 def test_guided_relu_passes_only_positive_input_and_gradient():

@@ -15,16 +15,16 @@ from lucid_repro.optvis import style
 from lucid_repro.outputs.style_transfer import format_summary, summary
 from lucid_repro.recipes import style_transfer as st
 from script_checks import assert_refused
-from regression import check_regression, regression
+from regression import check_regression, nudge, regression
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 @pytest.fixture(scope="module")
 def images():
-    content = assets.load("zurich", "content", max_side=32)
+    content = nudge(assets.load("zurich", "content", max_side=32), "zurich")
     h, w = content.shape[:2]
-    return content, st.fit_style(assets.load("starry_night", "styles"), h, w)
+    return content, nudge(st.fit_style(assets.load("starry_night", "styles"), h, w), "starry_night")
 
 
 def toy_model():
