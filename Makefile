@@ -15,7 +15,7 @@ demo: setup
 
 # Larger sizes: there are no article-size presets yet, so this passes DEMO_FLAGS through
 # (e.g. `make demo-full DEMO_FLAGS="--sections=cppn"`); the sizes of each section's demo
-# are in lucid_repro/outputs/<section>.py, the scripts take article sizes as flags.
+# are in lucid_repro/sections/<section>.py, the scripts take article sizes as flags.
 demo-full: DEMO_FLAGS ?=
 demo-full: demo
 

@@ -9,7 +9,7 @@
     m = FeatureModel.from_keras(keras_model, preprocess="tf")
 """
 from lucid_repro.errors import UserError
-from lucid_repro.models.base import FeatureModel
+from lucid_repro.models.families import family_of  # noqa: F401  (no TensorFlow: read by the scripts' checks)
 
 MODEL_NAMES = ("vgg19", "ranvgg19", "inception_v1", "hub:<handle>", "keras:<file or dir>")
 
@@ -38,4 +38,13 @@ def load(name, path=None, **kwargs):
     raise UserError(f"unknown model {name!r}; valid models: {', '.join(MODEL_NAMES)}")
 
 
-__all__ = ["load", "FeatureModel", "MODEL_NAMES"]
+def __getattr__(name):
+    # FeatureModel imports TensorFlow: loaded on first use, so that `models.families`
+    # (the scripts' presets and memory checks) stays free of it
+    if name == "FeatureModel":
+        from lucid_repro.models.base import FeatureModel
+        return FeatureModel
+    raise AttributeError(f"module 'lucid_repro.models' has no attribute {name!r}")
+
+
+__all__ = ["load", "FeatureModel", "MODEL_NAMES", "family_of"]

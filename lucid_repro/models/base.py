@@ -32,6 +32,23 @@ class FeatureModel:
         return from_keras(model, preprocess=preprocess, input_range=input_range, layers=layers,
                           logits_layer=logits_layer, name=name)
 
+    @property
+    def family(self):
+        """What this model's family needs (`lucid_repro.models.families.Family`): value range,
+        preprocessing, default parameterization, memory constants, the key of per-family tables."""
+        from lucid_repro.models.families import family_of
+        return family_of(self.name)
+
+    def input_size_for(self, layers):
+        """(h, w) the network needs to compute `layers` when its input takes any size (a
+        classifier head of fixed size), else None. InceptionV1 overrides it (its head)."""
+        return None
+
+    @property
+    def image_value_range(self):
+        """The range of the images it takes (Lucid's `image_value_range`)."""
+        return self.family.value_range
+
     def __repr__(self):
         return f"<FeatureModel {self.name}: {len(self.layer_names)} layers>"
 

@@ -206,6 +206,12 @@ class KerasFeatureModel(FeatureModel):
     """A FeatureModel on a user's Keras model: images too small (or of a shape) the network
     cannot take are refused with one line instead of a Keras traceback."""
 
+    @property
+    def family(self):
+        """A user's model: its own layer names, none of the zoo's per-family tables."""
+        from lucid_repro.models.families import GENERIC
+        return GENERIC
+
     def submodel(self, layers):
         inner = super().submodel(layers)
 

@@ -13,6 +13,9 @@ WEIGHTINGS = ("none", "omega", "relative")
 # where the targets come from each step: "fixed" (computed once), "content" (content image
 # in the batch, fixed style Grams), "lucid" (batch [generated, content, style], Lucid's notebooks)
 BATCH_MODES = ("lucid", "content", "fixed")
+# Gatys et al. 2016's style layers on VGG19 (Caffe's convX_Y blobs are post-ReLU), used by
+# the 2D and 3D style transfers
+GATYS_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,9 +53,9 @@ def config_for(model, presets, params=None, **overrides):
     recipe's table; "ranvgg19_stacked" is of family "ranvgg19") with `overrides` (None
     values ignored), checked against the model. Models without a preset need
     style_layers and content_layers. `params`: the parameterizations the recipe accepts."""
+    from lucid_repro.models.families import pick
     name = getattr(model, "name", str(model))
-    base = next((presets[key] for key in sorted(presets, key=len, reverse=True)
-                 if name == key or name.startswith(key + "_")), None)
+    base = pick(presets, model)
     overrides = {k: v for k, v in overrides.items() if v is not None}
     for key in ("style_layers", "content_layers"):
         if key in overrides:

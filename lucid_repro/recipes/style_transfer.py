@@ -27,9 +27,9 @@ import tensorflow as tf
 from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import param, render, style
+from lucid_repro.optvis.style_config import GATYS_STYLE_LAYERS
 
 PARAMS = ("pixel", "fft")
-GATYS_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
 
 # ---------------------------------------------------------------- images
@@ -75,7 +75,7 @@ STYLE_CONFIGS = {
         batch="fixed", param="pixel",
         source="Gatys et al. 2016 layers (relu1_1..relu5_1 style, relu4_2 content), squared "
                "losses, each term relative to its target's magnitude; pixels, fixed targets, no "
-               "transforms (Gatys' setup; the scripts' --pooling=avg default and outputs.demo() "
+               "transforms (Gatys' setup; the scripts' --pooling=avg default and make demo "
                "use average pooling; --preset=article: fft and pixel, Lucid's batch, transforms, max pooling)"),
     # He, Wang & Hopcroft 2016: content conv2_2, Gatys style layers, alpha:beta:gamma
     "ranvgg19": style.StyleConfig(
@@ -174,23 +174,3 @@ def compare_params(model, content, style_image, config=None, params=PARAMS, step
     loss = style.StyleContentLoss(model, content, style_image, config)
     return {kind: transfer(model, content, style_image, config, kind, steps=steps, seed=seed,
                            progress=progress, lr=lr, loss=loss) for kind in params}
-
-
-# ---------------------------------------------- demo settings (lucid_repro.outputs)
-
-DEMO_CONTENT = "zurich"
-DEMO_STYLE = "starry_night"
-
-# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow):
-# flag -> value. "article" = style_transfer_2d.ipynb's procedure: batch [generated, content,
-# random crop of the style image at its own resolution] through the standard transforms,
-# Adam 0.05, 512 steps, both parameterizations compared on the unchanged (max-pool)
-# network; layers and losses are the model's StyleConfig (Lucid's for inception_v1).
-# "demo" = the scripts' defaults (the model's StyleConfig: on VGG19 pixels, fixed
-# targets, no transforms, average pooling).
-RUN_PRESETS = {
-    "article": {"size": 512, "steps": 512, "lr": 0.05, "param": "both", "batch_mode": "lucid",
-                "pooling": "max", "style_fit": "native", "content": "zurich", "style": "starry_night"},
-    "demo": {"size": 256, "steps": 256, "lr": 0.05, "param": None, "batch_mode": None, "pooling": "avg",
-             "style_fit": "content", "content": "zurich", "style": "starry_night"},
-}

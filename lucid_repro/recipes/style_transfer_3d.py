@@ -32,16 +32,16 @@ import numpy as np
 from lucid_repro.errors import UserError
 from lucid_repro.gl.render import STYLE_TRANSFER_DISTS
 from lucid_repro.gl.views import check_sizes, make_renderer, random_view_inputs
-from lucid_repro.optvis.style_config import StyleConfig, config_for
+from lucid_repro.optvis.style_config import GATYS_STYLE_LAYERS, StyleConfig, config_for
 
 # TensorFlow is imported inside the functions that need it, so that the scripts can
 # reject bad input (sizes, meshes, style images) in a second, before TF loads.
 
 LUCID_LR = 0.05
 LUCID_STYLE_DECAY = 0.95
-DEFAULT_TEXTURE_SIZE = 512      # Lucid: 1024 (CPU-friendly default here)
-DEFAULT_VIEW_SIZE = 224         # Lucid: 512 x 512 renders
-DEFAULT_STEPS = 300             # Lucid: 400 (800 for the article's figures)
+LUCID_TEXTURE_SIZE = 1024
+LUCID_VIEW_SIZE = 512           # 512 x 512 renders
+LUCID_STEPS = 400               # 800 for the article's figures
 SPREAD_VIEWS = 16
 # Gram moving average: "lucid" = TF1 ExponentialMovingAverage (shadow starts at 0, not
 # debiased: (1 - 0.95^t) G for a constant G), "first" = starts at the first value
@@ -51,20 +51,7 @@ GRAM_AVERAGES = {"lucid": "zero", "first": "first"}
 # computed once from the whole style image, batch [learned view, original view]
 STYLE_BATCHES = ("lucid", "content")
 
-# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow).
-# "article" = style_transfer_3d.ipynb: 1024 texture, 512 x 512 renders, 400 steps (800 for the article's batch), Adam 0.05,
-# decay 0.95 with TF1's zero-started EMA, style Grams once from the whole style image.
-RUN_PRESETS = {
-    "article": {"mesh": "bunny", "texture_size": 1024, "view_size": 512, "steps": 400, "lr": 0.05,
-                "style_decay": 0.95, "gram_average": "lucid", "style_batch": "content",
-                "style": "starry_night"},
-    "demo": {"mesh": "bunny", "texture_size": 512, "view_size": 224, "steps": 300, "lr": 0.05,
-             "style_decay": 0.95, "gram_average": "first", "style_batch": "lucid",
-             "style": "starry_night"},
-}
 
-
-GATYS_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 _VGG = StyleConfig(GATYS_STYLE_LAYERS, ("relu4_2",), content_weight=4.0, weighting="relative",
                    batch="lucid", param="texture",
                    source="Gatys et al. layers, mean L1, each term relative to its target's magnitude")
@@ -129,8 +116,8 @@ def reference_view(renderer, content_texture):
     return sample_texture(content_texture, uvm, 0.0).numpy()
 
 
-def transfer_3d(model, style_image, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
-                view_size=DEFAULT_VIEW_SIZE, steps=DEFAULT_STEPS, style_decay=LUCID_STYLE_DECAY,
+def transfer_3d(model, style_image, mesh="bunny", texture_size=LUCID_TEXTURE_SIZE,
+                view_size=LUCID_VIEW_SIZE, steps=LUCID_STEPS, style_decay=LUCID_STYLE_DECAY,
                 lr=LUCID_LR, seed=0, progress=True, renderer=None, cfg=None, thresholds=None,
                 timings=None, stop_when=None, gram_average="first", style_full=None):
     """Restyle `mesh`'s texture. style_image: float [view_size, view_size, 3] (see
@@ -174,7 +161,7 @@ def average_init(gram_average):
     return GRAM_AVERAGES[gram_average]
 
 
-def transfer_flat(model, style_image, content_texture, size, steps=DEFAULT_STEPS,
+def transfer_flat(model, style_image, content_texture, size, steps=LUCID_STEPS,
                   style_decay=LUCID_STYLE_DECAY, lr=LUCID_LR, seed=0, progress=True, cfg=None,
                   gram_average="first", style_full=None):
     """The naive baseline: 2D style transfer of the flat texture image (size x size),

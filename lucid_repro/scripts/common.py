@@ -37,10 +37,34 @@ def define_model_flags(default_model="vgg19"):
     flags.DEFINE_bool("resume", False, "continue an interrupted run from its checkpoint (same flags)")
 
 
+_ALIASES = {}     # deprecated flag name -> the flag it now is
+
+
+def define_deprecated_alias(old, new):
+    """--old as a deprecated spelling of --new (same parser): it still works, sets --new
+    (as if given) and prints one 'warning: ...' line saying the new name."""
+    target = FLAGS[new]
+    flags.DEFINE(target.parser, old, None, f"deprecated: use --{new}", serializer=target.serializer)
+    _ALIASES[old] = new
+
+
+def resolve_deprecated_aliases(flag_values=None):
+    """Move each deprecated alias given on the command line to its new flag (called by
+    `run` before main)."""
+    fv = flag_values if flag_values is not None else FLAGS
+    for old, new in _ALIASES.items():
+        if old in fv and fv[old].present:
+            print(f"warning: --{old} is deprecated; use --{new}")
+            if not fv[new].present:
+                fv[new].value = fv[old].value
+                fv[new].present = 1
+
+
 def model_kwargs():
     """Keyword arguments of `models.load` the flags give for --model (keras: options)."""
     keras_flags = ("preprocess", "input_range", "custom_objects", "unsafe_deserialization")
-    if not FLAGS.model.startswith("keras:"):
+    from lucid_repro.models.families import is_keras_file
+    if not is_keras_file(FLAGS.model):
         used = [f for f in keras_flags if FLAGS[f].present]
         if used:
             raise UserError(f"--{used[0]} applies to --model=keras:PATH only")
@@ -63,8 +87,9 @@ def model_kwargs():
 
 def load_model_from_flags():
     from lucid_repro import models
+    from lucid_repro.models.families import needs_seed
     kwargs = model_kwargs()
-    if FLAGS.model == "ranvgg19":
+    if needs_seed(FLAGS.model):
         kwargs["seed"] = FLAGS.seed
     model = models.load(FLAGS.model, path=FLAGS.weights, **kwargs)
     describe_model(model)
@@ -191,6 +216,7 @@ def run(main):
         if not FLAGS["verbosity"].present:   # TF's savers log INFO lines through absl
             logging.set_verbosity(logging.WARNING)
         _library_warnings_to_stdout()
+        resolve_deprecated_aliases()
         try:
             with _checkpoint_session():
                 return main(argv)

@@ -9,9 +9,10 @@ FLAGS = flags.FLAGS
 STACKED_FLAGS = ("stacked_k", "stacked_steps", "stacked_size")
 
 
-def define(built_on):
-    """`built_on`: what the stacked weights are chosen on ("the image", "the texture", ...)."""
-    flags.DEFINE_enum("pooling", "avg", ["avg", "max"], "VGG pooling (Gatys and He et al.: avg)")
+def define(built_on, pooling):
+    """`built_on`: what the stacked weights are chosen on ("the image", "the texture", ...);
+    `pooling`: the default of --pooling (the section's "library" row)."""
+    flags.DEFINE_enum("pooling", pooling, ["avg", "max"], "VGG pooling (Gatys and He et al.: avg)")
     flags.DEFINE_bool("stacked", False,
                       f"ranvgg19: He et al.'s greedy stacked random weights (built on {built_on})")
     flags.DEFINE_integer("stacked_k", 4, "stacked: weight sets sampled per layer")
