@@ -55,7 +55,7 @@ print(sorted(assets.available_images("content")), sorted(assets.available_images
 # Every term is a distance between Gram matrices (style) or activations (content).
 
 # %%
-config = st.style_config(model, batch=BATCH)
+config = st.style_config(model, batch_mode=BATCH)
 print(config)
 
 # %% [markdown]

@@ -50,7 +50,7 @@ model = models.load("vgg19")
 mesh = load_mesh("bunny")
 style = assets.load_square("starry_night", VIEW)
 content = st.content_texture_of(mesh, TEXTURE)
-cfg = st.style_config(model, batch=BATCH_MODE)
+cfg = st.style_config(model, batch_mode=BATCH_MODE)
 print("style layers", cfg.style_layers, "content layer", cfg.content_layers[0])
 display(Image.fromarray(to_uint8(style)))
 

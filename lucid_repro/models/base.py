@@ -23,15 +23,6 @@ class FeatureModel:
         self._derived = {}
         self.info = {}      # provenance written into the runs' JSON (e.g. a keras: model's preprocessing)
 
-    @classmethod
-    def from_keras(cls, model, preprocess=None, input_range=None, layers=None, logits_layer=None, name=None):
-        """Any Keras model as a FeatureModel (see `lucid_repro.models.keras_model.from_keras`):
-        every named layer is a layer, the logits are found (or named), and `preprocess`
-        ("caffe" | "tf" | "torch" | "none" | a callable) runs inside the model."""
-        from lucid_repro.models.keras_model import from_keras
-        return from_keras(model, preprocess=preprocess, input_range=input_range, layers=layers,
-                          logits_layer=logits_layer, name=name)
-
     @property
     def family(self):
         """What this model's family needs (`lucid_repro.models.families.Family`): value range,

@@ -24,7 +24,8 @@ class StyleConfig:
 
     weighting: per-term weights, "none" (1 each), "omega" (He et al.'s omega_l,
     `auto_weights`) or "relative" (each term divided by its target's own magnitude,
-    `relative_scale`). batch: see BATCH_MODES. param: the recipe's default
+    `relative_scale`). batch_mode: what the network sees each step, see BATCH_MODES
+    (the scripts' --batch_mode). param: the recipe's default
     parameterization. source: where the numbers come from."""
     style_layers: Tuple[str, ...]
     content_layers: Tuple[str, ...]
@@ -34,7 +35,7 @@ class StyleConfig:
     style_loss: str = "mean_l1"
     content_loss: str = "mean_l1"
     weighting: str = "none"
-    batch: str = "fixed"
+    batch_mode: str = "fixed"
     param: str = "fft"
     source: str = ""
 
@@ -69,7 +70,7 @@ def config_for(model, presets, params=None, **overrides):
         raise UserError("style transfer needs at least one style layer")
     for layer in config.style_layers + config.content_layers:
         model.check_layer(layer)
-    choices = {"weighting": WEIGHTINGS, "batch": BATCH_MODES, "style_loss": LOSS_KINDS,
+    choices = {"weighting": WEIGHTINGS, "batch_mode": BATCH_MODES, "style_loss": LOSS_KINDS,
                "content_loss": LOSS_KINDS}
     if params is not None:
         choices["param"] = params

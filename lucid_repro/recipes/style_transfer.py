@@ -8,12 +8,12 @@ with per-term weights w (`style.StyleConfig.weighting`: 1, He et al.'s omega_l, 
 relative to the target's magnitude), optimized by
 `render.render` on a `param.image` (fft + decorrelated colours, or plain pixels).
 
-Two ways to feed the targets, chosen by the style configuration (`StyleConfig.batch`):
-* `batch="lucid"` (Lucid's `style_transfer_2d` notebook, used for InceptionV1): every step
+Two ways to feed the targets, chosen by the style configuration (`StyleConfig.batch_mode`):
+* `batch_mode="lucid"` (Lucid's `style_transfer_2d` notebook, used for InceptionV1): every step
   runs the batch [generated, content, random crop of the style image] through the
   standard transformations, and the targets are taken from batch items 1 and 2 of the
   same transformed batch, so content stays aligned under jitter/rotation/scale.
-* `batch="fixed"` (Gatys; used for VGG19 and the random VGG19): the content activations
+* `batch_mode="fixed"` (Gatys; used for VGG19 and the random VGG19): the content activations
   and the style Grams are computed once, and only the generated image runs each step,
   without transformations (three times cheaper on a CPU).
 """
@@ -64,7 +64,7 @@ STYLE_CONFIGS = {
     "inception_v1": style.StyleConfig(
         style_layers=("conv2d2", "mixed3a", "mixed4a", "mixed4b", "mixed4c"),
         content_layers=("mixed3b",), content_weight=100.0, style_weight=1.0,
-        style_loss="mean_l1", content_loss="mean_l1", weighting="none", batch="lucid", param="fft",
+        style_loss="mean_l1", content_loss="mean_l1", weighting="none", batch_mode="lucid", param="fft",
         source="Lucid style_transfer_2d: GoogLeNet layers, mean L1, content x100, "
                "fft + decorrelate, standard transforms, 512 steps"),
     # Gatys et al. 2016 layers (Caffe's convX_Y blobs are post-ReLU); each term divided by
@@ -72,7 +72,7 @@ STYLE_CONFIGS = {
     "vgg19": style.StyleConfig(
         style_layers=GATYS_STYLE_LAYERS, content_layers=("relu4_2",), content_weight=3.0,
         style_weight=1.0, style_loss="squared", content_loss="squared", weighting="relative",
-        batch="fixed", param="pixel",
+        batch_mode="fixed", param="pixel",
         source="Gatys et al. 2016 layers (relu1_1..relu5_1 style, relu4_2 content), squared "
                "losses, each term relative to its target's magnitude; pixels, fixed targets, no "
                "transforms (Gatys' setup; the scripts' --pooling=avg default and make demo "
@@ -81,7 +81,7 @@ STYLE_CONFIGS = {
     "ranvgg19": style.StyleConfig(
         style_layers=GATYS_STYLE_LAYERS, content_layers=("relu2_2",), content_weight=100.0,
         style_weight=1.0, tv_weight=1000.0, style_loss="squared", content_loss="squared",
-        weighting="omega", batch="fixed", param="pixel",
+        weighting="omega", batch_mode="fixed", param="pixel",
         source="He, Wang & Hopcroft 2016: relu2_2 content, relu1_1..relu5_1 style, omega_l, "
                "alpha:beta:gamma = 100:1:1000 (content:style:TV)"),
 }
@@ -143,19 +143,19 @@ def transfer(model, content, style_image, config=None, param_kind=None, steps=51
         raise UserError(f"--param must be one of {', '.join(PARAMS)}, got {param_kind!r}")
     loss = loss or style.StyleContentLoss(model, content, style_image, config)
     h, w = loss.h, loss.w
-    style_fitted = fit_style(loss.style_image, h, w) if config.batch == "lucid" else None
+    style_fitted = fit_style(loss.style_image, h, w) if config.batch_mode == "lucid" else None
 
     def param_f():
         # the generated image is the first of the batch: the loop's images are [B, H, W, 3]
         inner = param.image_of_kind(param_kind, w, h)
-        if config.batch == "fixed":
+        if config.batch_mode == "fixed":
             return inner
         return batch_param(inner, loss.content, style_fitted)
 
-    step_inputs = crop_inputs(style_fitted.shape, h, w) if config.batch == "lucid" else None
+    step_inputs = crop_inputs(style_fitted.shape, h, w) if config.batch_mode == "lucid" else None
     start = time.time()
     result = render.render(model, loss.objective(), param_f=param_f, optimizer=render.adam(lr),
-                           transforms=[] if config.batch == "fixed" else None,
+                           transforms=[] if config.batch_mode == "fixed" else None,
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,
                            step_inputs=step_inputs,
                            description=f"style transfer ({param_kind})")

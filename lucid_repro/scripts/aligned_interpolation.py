@@ -9,11 +9,13 @@ adjacent frames, the objective value, the settings).
 """
 from absl import flags
 
-from lucid_repro.scripts import common, preset_flags
+from lucid_repro.scripts import common, limit_flags, preset_flags
 from lucid_repro.sections.aligned_interpolation import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
+common.define_checkpoint_flags()
+limit_flags.define(memory=True)
 preset_flags.define(SECTION)
 flags.DEFINE_string("from", D["from"], "first unit 'layer:channel' (frame 0)")
 flags.DEFINE_string("to", D["to"], "last unit 'layer:channel' (frame N-1)")

@@ -17,7 +17,7 @@ import shlex
 
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, limit_flags
 
 flags.DEFINE_string("model", "vgg19", "vgg19 | ranvgg19 | inception_v1")
 flags.DEFINE_string("weights", None, "local weight file (default: the model's packaged weights); its path "
@@ -43,6 +43,7 @@ flags.DEFINE_integer("num_workers", 0, "DirectRunner workers (0: one per core)")
 flags.DEFINE_enum("running_mode", "multi_processing", ["multi_processing", "multi_threading", "in_memory"],
                   "DirectRunner running mode")
 flags.DEFINE_string("pipeline_options", "", "further Beam pipeline options (a shell-quoted string)")
+limit_flags.define(memory=True)
 flags.DEFINE_bool("overwrite", False, "render every unit again, even those already done")
 FLAGS = flags.FLAGS
 

@@ -1,4 +1,8 @@
-"""Shared plumbing of the absl scripts: model flags, one-line errors, exit 2."""
+"""Shared plumbing of the absl scripts: one-line errors, exit 2, and the flag groups a
+script picks: `define_model_flags` (the model, its keras: options, --seed, --progress),
+`define_checkpoint_flags` (scripts with an optimization loop to checkpoint); the budget
+flags are `limit_flags.define(...)`, the mesh flags `mesh_flags.define`, the random-VGG
+flags `random_vgg_flags.define`, --preset `preset_flags.define(SECTION)`."""
 import contextlib
 import sys
 
@@ -6,7 +10,6 @@ from absl import app, flags, logging
 
 from lucid_repro.errors import Interrupted, UserError
 from lucid_repro.runtime import deterministic, import_tensorflow_quietly
-from lucid_repro.scripts import limit_flags  # noqa: F401  --max_image_pixels, --max_mesh_faces, --max_memory_gb
 
 FLAGS = flags.FLAGS
 CHECKPOINT_MINUTES = 5
@@ -30,6 +33,11 @@ def define_model_flags(default_model="vgg19"):
                       "Python code (Lambda layers); only for files you trust")
     flags.DEFINE_integer("seed", 0, "random seed (same seed and flags give the same image)")
     flags.DEFINE_bool("progress", True, "show a progress bar")
+
+
+def define_checkpoint_flags():
+    """--checkpoint_every, --checkpoint, --resume: for scripts whose optimization loop
+    (`render.render`) can be interrupted and resumed."""
     flags.DEFINE_integer("checkpoint_every", 0,
                          "save the optimization state every N steps next to the output (0: every "
                          f"{CHECKPOINT_MINUTES} minutes of wall time; always on Ctrl-C/SIGTERM)")

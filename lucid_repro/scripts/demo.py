@@ -18,6 +18,7 @@ from absl import flags
 from lucid_repro.scripts import common
 
 common.define_model_flags()
+common.define_checkpoint_flags()
 flags.DEFINE_string("output_dir", "outputs", "where to write the figures")
 flags.DEFINE_list("sections", [], "run only these sections (default: all)")
 flags.DEFINE_bool("quick", False, "tiny sizes (seconds per section), for smoke tests")

@@ -9,11 +9,13 @@ relative reconstruction loss ||phi(x) - phi(x0)||^2 / ||phi(x0)||^2 and stores i
 """
 from absl import flags
 
-from lucid_repro.scripts import common, preset_flags, random_vgg_flags
+from lucid_repro.scripts import common, limit_flags, preset_flags, random_vgg_flags
 from lucid_repro.sections.feature_inversion import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
+common.define_checkpoint_flags()
+limit_flags.define(images=True, memory=True)
 preset_flags.define(SECTION)
 flags.DEFINE_string("image", D["image"], "image to invert: a path or a packaged name")
 flags.DEFINE_string("layer", D["layer"], "layer (or comma-separated layers) whose activations are matched")

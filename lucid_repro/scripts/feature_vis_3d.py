@@ -10,11 +10,13 @@ timings). --naive optimizes a flat 2D image instead and wraps it on the mesh
 """
 from absl import flags
 
-from lucid_repro.scripts import common, mesh_flags, preset_flags
+from lucid_repro.scripts import common, limit_flags, mesh_flags, preset_flags
 from lucid_repro.sections.feature_vis_3d import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
+common.define_checkpoint_flags()
+limit_flags.define(images=True, meshes=True, memory=True)
 preset_flags.define(SECTION)
 flags.DEFINE_string("objective", D["objective"], "'layer:channel' (channel) or 'layer' (DeepDream)")
 mesh_flags.define(D, naive_help="optimize a flat 2D image", output_dir="feature_vis_3d_out")

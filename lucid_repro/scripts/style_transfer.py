@@ -11,11 +11,13 @@ losses and stores them in <output stem>.json.
 """
 from absl import flags
 
-from lucid_repro.scripts import common, preset_flags, random_vgg_flags
+from lucid_repro.scripts import common, limit_flags, preset_flags, random_vgg_flags
 from lucid_repro.sections.style_transfer import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
+common.define_checkpoint_flags()
+limit_flags.define(images=True, memory=True)
 preset_flags.define(SECTION)
 flags.DEFINE_string("content", D["content"], "content image: a path or a packaged name")
 flags.DEFINE_string("style", D["style"], "style image: a path or a packaged name")
@@ -77,7 +79,7 @@ def main(argv):
     overrides = dict(style_layers=FLAGS.style_layers, content_layers=FLAGS.content_layers,
                      content_weight=FLAGS.content_weight, style_weight=FLAGS.style_weight,
                      tv_weight=FLAGS.tv_weight, style_loss=FLAGS.loss, content_loss=FLAGS.content_loss,
-                     weighting=FLAGS.weighting, batch=FLAGS.batch_mode)
+                     weighting=FLAGS.weighting, batch_mode=FLAGS.batch_mode)
     layers = [l for v in (FLAGS.style_layers, FLAGS.content_layers) if v for l in v.split(",")] or \
         list(random_vgg_layers(st))
     model, report = random_vgg_flags.load_model(content, layers)
@@ -89,7 +91,7 @@ def main(argv):
     record = summary(results, model.name, config, {
         "content": FLAGS.content, "style": FLAGS.style, "seed": FLAGS.seed, "pooling": FLAGS.pooling,
         "stacked": report, "style_fit": FLAGS.style_fit, "style_shape": list(style_image.shape[:2]),
-        "transforms": config.batch != "fixed", "preset": preset_flags.record()})
+        "transforms": config.batch_mode != "fixed", "preset": preset_flags.record()})
     written = []
     if FLAGS.param == "both":
         for kind, r in results.items():

@@ -13,11 +13,13 @@ style_transfer_3d_naive_).
 """
 from absl import flags
 
-from lucid_repro.scripts import common, mesh_flags, preset_flags
+from lucid_repro.scripts import common, limit_flags, mesh_flags, preset_flags
 from lucid_repro.sections.style_transfer_3d import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
+common.define_checkpoint_flags()
+limit_flags.define(images=True, meshes=True, memory=True)
 preset_flags.define(SECTION)
 mesh_flags.define(D, naive_help="2D style transfer of the flat texture",
                   output_dir="style_transfer_3d_out", mesh_help="needs its texture: tex.jpg or the MTL's map_Kd")
@@ -57,7 +59,7 @@ def main(argv):
     load_square(FLAGS.style, FLAGS.view_size)
     model = common.load_model_from_flags()
     cfg = style_transfer_3d.style_config(model, FLAGS.style_layers, FLAGS.content_layer,
-                                         FLAGS.content_weight, batch=FLAGS.batch_mode)
+                                         FLAGS.content_weight, batch_mode=FLAGS.batch_mode)
     paths = style_transfer_3d_files.run(model, FLAGS.style, FLAGS.output_dir, mesh=mesh,
                                         style_decay=FLAGS.style_decay, cfg=cfg,
                                         spread_views=FLAGS.spread_views, gram_average=FLAGS.gram_average,

@@ -10,11 +10,13 @@ in <output stem>.json.
 """
 from absl import flags
 
-from lucid_repro.scripts import common, preset_flags, random_vgg_flags
+from lucid_repro.scripts import common, limit_flags, preset_flags, random_vgg_flags
 from lucid_repro.sections.texture_synthesis import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
+common.define_checkpoint_flags()
+limit_flags.define(images=True, memory=True)
 preset_flags.define(SECTION)
 flags.DEFINE_string("style", D["style"], "texture image: a path or a packaged name "
                     "(with --figure: a comma-separated list)")

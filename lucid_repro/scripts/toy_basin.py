@@ -9,10 +9,11 @@ trials align about half the time; the shared parameter makes alignment likely.
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, limit_flags
 from lucid_repro.sections.toy_basin import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
+limit_flags.define(memory=True)
 flags.DEFINE_integer("trials", D["trials"], "number of independent trials (one batched parameterization)")
 flags.DEFINE_integer("steps", D["steps"], "gradient-descent steps")
 flags.DEFINE_float("lr", D["lr"], "learning rate (plain gradient descent)")

@@ -10,11 +10,13 @@ mean alpha and the correlation between alpha and the objective's attribution
 """
 from absl import flags
 
-from lucid_repro.scripts import common, preset_flags
+from lucid_repro.scripts import common, limit_flags, preset_flags
 from lucid_repro.sections.transparency import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
+common.define_checkpoint_flags()
+limit_flags.define(memory=True)
 preset_flags.define(SECTION)
 flags.DEFINE_string("objective", D["objective"], "'layer:channel' (channel) or 'layer' (DeepDream)")
 flags.DEFINE_integer("size", D["size"], "image side in pixels (Lucid: 320)")

@@ -69,8 +69,8 @@ def run(model, style, output_dir, mesh=_LIB["mesh"], texture_size=_LIB["texture_
         else np.asarray(style, np.float32)
     if style_view.shape != (view_size, view_size, 3):
         raise UserError(f"style image must be {view_size}x{view_size}x3, got {style_view.shape}")
-    # Lucid's notebook: style Grams once from the whole style image (cfg.batch == "content")
-    style_full = assets.load(style, "styles") if cfg.batch == "content" and isinstance(
+    # Lucid's notebook: style Grams once from the whole style image (cfg.batch_mode == "content")
+    style_full = assets.load(style, "styles") if cfg.batch_mode == "content" and isinstance(
         style, (str, os.PathLike)) else None
     prefix = prefix or ("style_transfer_3d_naive" if naive else "style_transfer_3d")
     renderer = make_renderer(mesh, view_size)
@@ -81,7 +81,7 @@ def run(model, style, output_dir, mesh=_LIB["mesh"], texture_size=_LIB["texture_
                    "style": style if isinstance(style, str) else "<array>",
                    "style_layers": list(cfg.style_layers), "content_layer": cfg.content_layers[0],
                    "content_weight": cfg.content_weight, "gram_average": gram_average,
-                   "batch_mode": cfg.batch,
+                   "batch_mode": cfg.batch_mode,
                    "style_target": "whole image once" if style_full is not None else "view-size crop in the batch",
                    **(extra or {})}    # e.g. the script's --preset record
         t0 = time.perf_counter()

@@ -83,7 +83,7 @@ def test_2d_inception_config_is_lucids():
     from lucid_repro.recipes import style_transfer
     ic = style_transfer.STYLE_CONFIGS["inception_v1"]
     assert ic.style_layers == ("conv2d2", "mixed3a", "mixed4a", "mixed4b", "mixed4c")
-    assert ic.content_layers == ("mixed3b",) and ic.content_weight == 100.0 and ic.batch == "lucid"
+    assert ic.content_layers == ("mixed3b",) and ic.content_weight == 100.0 and ic.batch_mode == "lucid"
 
 
 def test_library_row_is_what_a_plain_run_did():
