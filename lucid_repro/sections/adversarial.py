@@ -18,7 +18,7 @@ def numbers(out):
 
 
 SECTION = Section(
-    name="adversarial", part="classic", title="Adversarial images (feature adversary)",
+    name="adversarial", part="classic", order=140, title="Adversarial images (feature adversary)",
     claim="A perturbation too small to see can make an image's internal features match those of a "
           "different image.",
     settings={

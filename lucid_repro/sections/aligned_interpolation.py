@@ -21,7 +21,7 @@ def numbers(out):
 _UNITS = {"from": "conv5_1:15", "to": "conv5_1:34"}     # a dog face -> eyes (docs/units_conv5_1.png)
 
 SECTION = Section(
-    name="aligned_interpolation", part="article",
+    name="aligned_interpolation", part="article", order=10,
     title="Aligned interpolation (shared parameterization)",
     claim="Giving the frames of an interpolation between two neurons a shared low-resolution "
           "parameterization keeps each feature in the same place from frame to frame, where "

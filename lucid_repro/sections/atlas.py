@@ -303,7 +303,7 @@ def run_pipeline(config, runner="DirectRunner", num_workers=None, running_mode="
 
 
 SECTION = Section(
-    name="atlas", part="classic", title="Unit atlas",
+    name="atlas", part="classic", order=160, title="Unit atlas",
     claim="Every channel of a layer, one feature visualization each (python -m lucid_repro.scripts.atlas).",
     settings={
         # layer None: the family's demo layer (conv4_2 on VGG19), else the model's middle layer

@@ -45,6 +45,7 @@ class Section:
     numbers: Optional[Callable[[str], List[Row]]] = None   # report rows from an output dir
     describe: str = ""              # the report's settings sentence; {key} = the demo row's value
     note: str = ""
+    order: int = 100                # place in the report and `make demo` (within its part)
     expected_seconds: int = 60      # one `make demo` on the 2-core build machine
     runs: bool = True               # False: shown by the report only (ran inside `folder`)
     in_report: bool = True          # False: `make demo` runs it, the report has its own card

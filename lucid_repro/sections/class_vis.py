@@ -12,7 +12,7 @@ def numbers(out):
 
 
 SECTION = Section(
-    name="class_vis", part="classic", title="Class visualization",
+    name="class_vis", part="classic", order=110, title="Class visualization",
     claim="Maximizing a class logit under regularizers (blur, jitter, L2; or a Fourier "
           "parameterization) draws what the classifier takes the class to look like.",
     settings={

@@ -21,7 +21,7 @@ _NET = dict(lr=0.005, transforms=False, layers=8, width=24, activation="composit
 _UNITS = ["conv5_1:15", "conv5_1:34"]       # object-like conv5_1 units: a dog face, eyes
 
 SECTION = Section(
-    name="cppn", part="article", title="CPPN parameterization",
+    name="cppn", part="article", order=30, title="CPPN parameterization",
     claim="A compositional pattern-producing network (a small MLP from (x, y) to colour) is a "
           "resolution-free parameterization: its visualizations are smooth, render at any size, "
           "and morph smoothly when its weights are interpolated.",

@@ -16,7 +16,7 @@ def numbers(out):
 
 
 SECTION = Section(
-    name="deepdream", part="classic", title="DeepDream",
+    name="deepdream", part="classic", order=120, title="DeepDream",
     claim="Amplifying whatever a layer already sees in a photo, over octaves, paints that layer's "
           "features into it.",
     settings={

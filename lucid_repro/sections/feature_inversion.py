@@ -23,7 +23,7 @@ def numbers(out, models=("vgg19",)):
 _LAYERS = ["relu2_1", "relu4_1", "relu5_1"]
 
 SECTION = Section(
-    name="feature_inversion", part="classic", title="Feature inversion",
+    name="feature_inversion", part="classic", order=130, title="Feature inversion",
     claim="Reconstructing an image from one layer's features shows what the layer keeps: shallow "
           "layers keep the photo, deep ones keep objects and lose exact colours and positions.",
     settings={

@@ -14,7 +14,7 @@ def numbers(out):
 _UNITS = ["conv5_1:13", "conv5_1:15", "conv5_1:34"]
 
 SECTION = Section(
-    name="feature_vis", part="classic", title="Feature visualization",
+    name="feature_vis", part="classic", order=70, title="Feature visualization",
     claim="Optimizing an image to excite one channel shows what it responds to; a Fourier, "
           "decorrelated parameterization with transformation robustness gives clearer pictures than "
           "raw pixels in the same number of steps.",

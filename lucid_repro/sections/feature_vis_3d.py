@@ -35,7 +35,7 @@ def numbers_3d(prefix):
 
 
 SECTION = Section(
-    name="feature_vis_3d", part="article", title="3D feature visualization",
+    name="feature_vis_3d", part="article", order=50, title="3D feature visualization",
     claim="Parameterizing a mesh's texture and optimizing its rendered views from random angles gives "
           "a feature visualization that wraps the object without visible UV seams; optimizing the "
           "flat texture (naive) leaves seams.",

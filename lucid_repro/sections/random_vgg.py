@@ -10,7 +10,7 @@ def numbers(out):
 
 
 SECTION = Section(
-    name="random_vgg", part="classic", title="Random-weight VGG19 (He et al.)",
+    name="random_vgg", part="classic", order=90, title="Random-weight VGG19 (He et al.)",
     claim="A VGG19 with random weights still synthesizes textures and inverts shallow features, so "
           "much of what these methods show comes from the architecture.",
     settings={"demo": dict(seed=0)},

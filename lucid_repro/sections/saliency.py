@@ -18,7 +18,7 @@ def numbers(out):
 _IMAGES = ["bridge.jpg", "girl.jpg"]     # bridge ships with the package; girl is optional
 
 SECTION = Section(
-    name="saliency", part="classic", title="Saliency and guided backpropagation",
+    name="saliency", part="classic", order=100, title="Saliency and guided backpropagation",
     claim="The gradient of a unit with respect to the input marks the pixels that matter; guided "
           "backpropagation gives sharper, edge-aligned maps.",
     settings={

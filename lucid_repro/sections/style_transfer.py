@@ -24,7 +24,7 @@ def numbers(out):
 _IMAGES = {"content": "zurich", "style": "starry_night"}
 
 SECTION = Section(
-    name="style_transfer", part="article",
+    name="style_transfer", part="article", order=20,
     title="Style transfer: pixel vs decorrelated parameterization",
     claim="A Fourier-space, colour-decorrelated image parameterization lets style transfer work on "
           "networks where optimizing pixels fails; on VGG both parameterizations do.",

@@ -13,7 +13,7 @@ from lucid_repro.sections.feature_vis_3d import numbers_3d
 _STYLE = dict(mesh="bunny", style="starry_night", style_decay=0.95)
 
 SECTION = Section(
-    name="style_transfer_3d", part="article", title="3D style transfer",
+    name="style_transfer_3d", part="article", order=60, title="3D style transfer",
     claim="Style transfer through random rendered views restyles the whole object while the content "
           "term keeps its layout, with strokes running across UV seams.",
     settings={

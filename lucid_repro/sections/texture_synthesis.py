@@ -22,7 +22,7 @@ def numbers(out, models=("vgg19",)):
 
 
 SECTION = Section(
-    name="texture_synthesis", part="classic", title="Texture synthesis (Gatys et al.)",
+    name="texture_synthesis", part="classic", order=80, title="Texture synthesis (Gatys et al.)",
     claim="Matching the Gram matrices of a texture's VGG features from noise synthesizes new samples "
           "of that texture.",
     settings={

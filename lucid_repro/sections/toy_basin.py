@@ -13,7 +13,7 @@ def numbers(out):
 
 
 SECTION = Section(
-    name="toy_basin", part="classic", title="Toy basin: why shared parameterization aligns",
+    name="toy_basin", part="classic", order=150, title="Toy basin: why shared parameterization aligns",
     claim="In a toy problem with two symmetric optima per variable, variables with a shared "
           "component fall into the same basin far more often than independent ones.",
     settings={

@@ -24,7 +24,7 @@ def numbers(out):
 _UNITS = ["conv5_1:15", "conv5_1:34"]       # a dog face, eyes (docs/units_conv5_1.png)
 
 SECTION = Section(
-    name="transparency", part="article", title="Semi-transparent patterns (RGBA)",
+    name="transparency", part="article", order=40, title="Semi-transparent patterns (RGBA)",
     claim="Optimizing an RGBA image over random backgrounds with a reward for transparency leaves "
           "opaque only what the neuron needs, so alpha acts like an attribution map.",
     settings={

@@ -51,7 +51,11 @@ def script_flags():
 
 def test_registry_is_complete_and_ordered():
     names = [s.name for s in sections.registry()]
-    assert names == list(sections.NAMES) and len(set(names)) == len(names)
+    assert names == sections.names() and len(set(names)) == len(names)
+    assert names[:6] == ["aligned_interpolation", "style_transfer", "cppn", "transparency", "feature_vis_3d",
+                         "style_transfer_3d"]           # the article's order first
+    assert set(names) == {f[:-3] for f in os.listdir(os.path.dirname(sections.__file__))
+                          if f.endswith(".py") and f not in ("__init__.py", "base.py")}
     for s in sections.registry():
         assert s.title and s.claim and s.part in ("article", "classic")
         assert set(s.rows) <= set(ROWS) and set(s.sources) == set(s.settings), s.name
@@ -138,3 +142,19 @@ def test_deprecated_style_batch_flag_warns_and_works(tmp_path):
     assert "warning: --style_batch is deprecated; use --batch_mode" in r.stdout
     lines = [l for l in r.stderr.strip().splitlines() if l.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and "--texture_size" in lines[0], r.stderr
+
+
+def test_scripts_define_only_the_flag_groups_they_use(script_flags):
+    has = {s: set(info["all"]) for s, info in script_flags.items()}
+    for script, names in has.items():
+        meshes = script.endswith("_3d")
+        assert ("max_mesh_faces" in names) == meshes, script
+        assert ("mesh" in names) == meshes, script
+        # saliency has no loop; the toy basin is numpy gradient descent, no render loop
+        assert ("checkpoint_every" in names) == (script not in ("saliency", "toy_basin")), script
+        assert "max_memory_gb" in names, script          # every script checks its sizes' memory
+    for script in ("feature_vis", "cppn", "transparency", "aligned_interpolation", "class_vis", "toy_basin"):
+        assert "max_image_pixels" not in has[script], script     # reads no image
+    for script in ("style_transfer", "texture_synthesis", "feature_inversion"):
+        assert {"pooling", "stacked"} <= has[script]
+    assert "stacked" not in has["feature_vis"] and "preset" not in has["saliency"]
