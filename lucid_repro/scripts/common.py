@@ -12,6 +12,9 @@ from lucid_repro.errors import Interrupted, UserError
 from lucid_repro.runtime import deterministic, import_tensorflow_quietly
 
 FLAGS = flags.FLAGS
+# The flags this module's functions define belong to the script that calls them, so that
+# the script's --help lists them with their defaults (absl attributes a flag to its caller).
+flags.disclaim_key_flags()
 CHECKPOINT_MINUTES = 5
 
 

@@ -14,6 +14,10 @@ from absl import flags
 
 from lucid_repro import limits
 
+# The flags this module's functions define belong to the script that calls them, so that
+# the script's --help lists them with their defaults (absl attributes a flag to its caller).
+flags.disclaim_key_flags()
+
 
 def define(images=False, meshes=False, memory=False):
     """The budget flags of a script: images it reads, meshes it reads, sizes whose memory

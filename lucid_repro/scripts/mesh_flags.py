@@ -5,6 +5,9 @@ from absl import flags
 from lucid_repro.scripts import common
 
 FLAGS = flags.FLAGS
+# The flags this module's functions define belong to the script that calls them, so that
+# the script's --help lists them with their defaults (absl attributes a flag to its caller).
+flags.disclaim_key_flags()
 
 
 def define(defaults, naive_help, output_dir, mesh_help=""):

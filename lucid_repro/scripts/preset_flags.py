@@ -17,6 +17,9 @@ No TensorFlow here: the declarations are plain data, read while the flags are de
 from absl import flags
 
 FLAGS = flags.FLAGS
+# The flags this module's functions define belong to the script that calls them, so that
+# the script's --help lists them with their defaults (absl attributes a flag to its caller).
+flags.disclaim_key_flags()
 DEFAULT_PRESET = "library"
 _applied = {}
 

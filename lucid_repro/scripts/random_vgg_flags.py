@@ -6,6 +6,9 @@ from absl import flags
 from lucid_repro.scripts import common
 
 FLAGS = flags.FLAGS
+# The flags this module's functions define belong to the script that calls them, so that
+# the script's --help lists them with their defaults (absl attributes a flag to its caller).
+flags.disclaim_key_flags()
 STACKED_FLAGS = ("stacked_k", "stacked_steps", "stacked_size")
 
 
