@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from lucid_repro.sections import write_json
-from lucid_repro.sections.base import NO_NUMBER, Section, dig, fmt, read_json
+from lucid_repro.sections.base import Section, dig, fmt, read_json
 
 
 def numbers(out):
@@ -57,7 +57,7 @@ SECTION = Section(
 def save_outputs(frames, output, metrics=None, fps=4):
     """Write the strip PNG at `output`, and `<stem>.gif`, `<stem>.mp4` (ping-pong
     loop), `<stem>.json` (metrics) next to it. Returns the paths."""
-    from lucid_repro.recipes.aligned_interpolation import interpolate, strip
+    from lucid_repro.recipes.aligned_interpolation import strip
     from lucid_repro.images import save_gif, save_image, save_mp4
     stem = os.path.splitext(output)[0]
     loop = list(frames) + list(frames[-2:0:-1])
@@ -78,7 +78,7 @@ def demo(model, output_dir, quick=False, progress=True):
     """Independent vs shared (+ alignment) interpolation of the demo row's units on
     VGG19: strips, GIFs, MP4s, a two-row comparison sheet and the adjacent-frame
     similarity of each."""
-    from lucid_repro.recipes.aligned_interpolation import interpolate, strip
+    from lucid_repro.recipes.aligned_interpolation import interpolate
     from lucid_repro.images import contact_sheet, save_image
     row = SECTION.demo_row(quick)
     size, steps, frames = row["size"], row["steps"], row["frames"]

@@ -53,7 +53,7 @@ SECTION = Section(
 def save_training(result, cppn_param, output, render_size=1024, fps=15):
     """Write `output` (final image at render_size), `<stem>_training.mp4` and .gif (one
     frame per snapshot) and `<stem>.npz` (weights). Returns the paths."""
-    from lucid_repro.recipes.cppn import image_at, morph, train
+    from lucid_repro.recipes.cppn import image_at
     from lucid_repro.images import save_gif, save_image, save_mp4
     stem = os.path.splitext(output)[0]
     frames = [np.asarray(img)[0] for img in result.images]
@@ -78,7 +78,7 @@ def save_morph(frames, output, fps=15):
 def demo(model, output_dir, quick=False, progress=True):
     """Two CPPNs on VGG19 (the demo row's units): each rendered at 4x its training
     size, its training video and weights; a morph between them; a contact sheet."""
-    from lucid_repro.recipes.cppn import image_at, morph, train
+    from lucid_repro.recipes.cppn import morph, train
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.sections import write_json
     row = SECTION.demo_row(quick, model)

@@ -120,8 +120,7 @@ def run(model, objective, output_dir, mesh=_LIB["mesh"], texture_size=_LIB["text
 def demo(model, output_dir, quick=False, progress=True):
     """The article's 3D feature visualization of the bunny, render-based and naive,
     plus a comparison sheet (turntable frames of both). Returns written paths."""
-    from lucid_repro.gl.views import check_sizes, make_renderer, upsample
-    from lucid_repro.recipes.feature_vis_3d import naive_texture, visualize_3d
+    from lucid_repro.gl.views import make_renderer
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.gl import load_mesh, turntable
 

@@ -53,7 +53,8 @@ def run(model, style, output_dir, mesh=_LIB["mesh"], texture_size=_LIB["texture_
     <prefix>_texture.png, _turntable.gif, _mesh.obj/.mtl/.png and _metrics.json
     (seam metric, style-loss spread over random views, losses, timings)."""
     from lucid_repro.gl.views import check_sizes, make_renderer, upsample
-    from lucid_repro.recipes.style_transfer_3d import content_texture_of, reference_view, style_config, transfer_3d, transfer_flat, view_loss, view_losses
+    from lucid_repro.recipes.style_transfer_3d import (
+        content_texture_of, reference_view, style_config, transfer_3d, transfer_flat, view_loss, view_losses)
     from lucid_repro.gl import load_mesh, turntable
 
     check_sizes(texture_size, view_size, steps)
@@ -124,8 +125,8 @@ def demo(model, output_dir, quick=False, progress=True, naive=False):
     """The bunny restyled with Starry Night (render-based; naive=True adds the flat 2D
     baseline), with a sheet of turntable frames: original texture, restyled (and
     naive). Returns written paths."""
-    from lucid_repro.gl.views import check_sizes, make_renderer, upsample
-    from lucid_repro.recipes.style_transfer_3d import content_texture_of, reference_view, style_config, transfer_3d, transfer_flat, view_loss, view_losses
+    from lucid_repro.gl.views import make_renderer
+    from lucid_repro.recipes.style_transfer_3d import content_texture_of
     from lucid_repro.gl import load_mesh, turntable
     from lucid_repro.images import contact_sheet, load_image, save_image
 

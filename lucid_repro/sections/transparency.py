@@ -86,7 +86,6 @@ def demo(model, output_dir, quick=False, progress=True):
     """Two VGG19 units as semi-transparent patterns: RGBA PNGs, previews, metrics and
     a sheet (rows: units; columns: checkerboard, black, white, alpha)."""
     from lucid_repro.optvis import alpha as alpha_lib
-    from lucid_repro.recipes.transparency import attribution_correlation, visualize
     from lucid_repro.images import contact_sheet, save_image
     row = SECTION.demo_row(quick, model)
     size, crop, steps = row["size"], row["crop"], row["steps"]
