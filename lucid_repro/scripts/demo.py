@@ -5,7 +5,7 @@ The sections are `lucid_repro.sections.demo_sections()` (the one registry; each 
 module declares its `SECTION` and has a `demo(model, output_dir, quick, progress)` that
 runs its "demo" settings row, or its "quick" row with --quick); a section
 that cannot run here (e.g. class visualization without classifier weights) raises
-`outputs.SectionSkipped` with the reason, which is printed and listed in the report.
+`sections.SectionSkipped` with the reason, which is printed and listed in the report.
 One progress line per section: k/N, the section's time, the elapsed time and an estimate
 of what is left. `<output_dir>/demo.json` records, per section, its status, time and files.
 """
@@ -20,10 +20,11 @@ from lucid_repro.scripts import common
 common.define_model_flags()
 common.define_checkpoint_flags()
 flags.DEFINE_string("output_dir", "outputs", "where to write the figures")
-flags.DEFINE_list("sections", [], "run only these sections (default: all)")
+flags.DEFINE_list("sections", [], "run only these sections (default: all; the names are lucid_repro/sections/<name>.py)")
 flags.DEFINE_bool("quick", False, "tiny sizes (seconds per section), for smoke tests")
 flags.DEFINE_bool("report", True, "write <output_dir>/index.html at the end")
 FLAGS = flags.FLAGS
+
 
 def clock(seconds):
     seconds = int(round(seconds))

@@ -1,9 +1,10 @@
 """One module per technique (`lucid_repro.sections.<name>`): its declaration `SECTION`
 (`base.Section`: title, claim, settings table with sources, figures, report numbers),
 `demo()` (what `make demo` runs) and the writers of its files. `registry()` finds them
-(every module of this package with a SECTION; adding a technique edits no list) in
-the order they declare (`Section.order`); `scripts/demo.py` and the report iterate it. `write_json` here (JSON
-records of settings and results; lucid_repro.images writes the images).
+(every module of this package with a SECTION; adding a technique edits no list) in the
+order they declare (`Section.order`); `scripts/demo.py` and the report iterate it.
+`write_json` here (JSON records of settings and results; lucid_repro.images writes the
+images).
 
 The recipes in `lucid_repro.recipes` only compute; they never import this package. A
 section module imports its recipe inside functions, so that reading `SECTION` (the
