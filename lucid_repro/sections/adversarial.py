@@ -42,8 +42,8 @@ def demo(model, output_dir, quick=False, progress=True):
     (x10 contrast), and how the source/guide/adversary features compare."""
     from lucid_repro.recipes.adversarial import FEATURE_EPSILON, feature_adversary, perturbation_image
     from lucid_repro.images import contact_sheet, load_image, save_image
-    row = SECTION.demo_row(quick, model)
-    size, steps, source_name, guide_name = tuple(row["size"]), row["steps"], row["source"], row["guide"]
+    settings = SECTION.demo_row(quick, model)
+    size, steps, source_name, guide_name = tuple(settings["size"]), settings["steps"], settings["source"], settings["guide"]
     source = load_image(assets.find_image(source_name, "content"), size=size)
     guide = load_image(assets.find_image(guide_name, "content"), size=size)
     result = feature_adversary(model, source, guide, steps=steps, progress=progress)

@@ -80,13 +80,13 @@ def demo(model, output_dir, quick=False, progress=True):
     similarity of each."""
     from lucid_repro.recipes.aligned_interpolation import interpolate
     from lucid_repro.images import contact_sheet, save_image
-    row = SECTION.demo_row(quick)
-    size, steps, frames = row["size"], row["steps"], row["frames"]
+    settings = SECTION.demo_row(quick)
+    size, steps, frames = settings["size"], settings["steps"], settings["frames"]
     os.makedirs(output_dir, exist_ok=True)
     rows, paths, summary = [], [], {}
     for shared in (False, True):
         name = "shared" if shared else "independent"
-        _, out, metrics = interpolate(model, row["from"], row["to"], frames=frames, size=size, steps=steps,
+        _, out, metrics = interpolate(model, settings["from"], settings["to"], frames=frames, size=size, steps=steps,
                                       shared=shared, seed=0, progress=progress)
         paths += save_outputs(out, os.path.join(output_dir, f"aligned_interpolation_{name}.png"), metrics)
         rows.append(list(out))

@@ -321,13 +321,13 @@ def demo(model, output_dir, quick=False, progress=True):
     batch 8, through the same Beam pipeline as `scripts.atlas` (DirectRunner in memory:
     this process's one worker). Resumes like the script: a second `make demo` reuses the
     tiles. Returns the grid PNG and index.html."""
-    row = SECTION.demo_row(quick, model)
+    settings = SECTION.demo_row(quick, model)
     name = model.name
-    layer = row["layer"] or model.family.demo_unit_layer or model.layer_names[len(model.layer_names) // 2]
-    n = row["units"]
+    layer = settings["layer"] or model.family.demo_unit_layer or model.layer_names[len(model.layer_names) // 2]
+    n = settings["units"]
     config = AtlasConfig(model=name, layers=[layer], channels={layer: list(range(min(n, model.layer_depth(layer))))},
                          output_dir=os.path.abspath(output_dir), weights=model.family.default_weights(),
-                         size=row["size"], steps=row["steps"], batch=row["batch"])
+                         size=settings["size"], steps=settings["steps"], batch=settings["batch"])
     manifest, batches = run_pipeline(config, running_mode="in_memory", num_workers=1)
     print(f"[atlas] {layer}: {manifest['units_done']} units ({manifest['units_rendered_this_run']} rendered now, "
           f"{batches} batch(es)), {config.size} px, {config.steps} steps, batch {config.batch}")

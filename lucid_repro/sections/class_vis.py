@@ -40,8 +40,8 @@ def demo(model, output_dir, quick=False, progress=True):
     classifier, reason = classifier_for_demo(model)
     if classifier is None:
         raise SectionSkipped(reason)
-    row = SECTION.demo_row(quick)
-    size, steps, classes = row["size"], row["steps"], row["classes"]
+    settings = SECTION.demo_row(quick)
+    size, steps, classes = settings["size"], settings["steps"], settings["classes"]
     rows, written = [], []
     for n in classes:
         row = []

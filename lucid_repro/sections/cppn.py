@@ -81,14 +81,14 @@ def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro.recipes.cppn import morph, train
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.sections import write_json
-    row = SECTION.demo_row(quick, model)
-    size, steps, every, big, n_morph = row["size"], row["steps"], row["every"], row["render_size"], row["frames"]
+    settings = SECTION.demo_row(quick, model)
+    size, steps, every, big, n_morph = settings["size"], settings["steps"], settings["every"], settings["render_size"], settings["frames"]
     record = {"model": getattr(model, "name", str(model)), "size": size, "steps": steps,
               "render_size": big, "morph_frames": n_morph, "objective": {}}
     os.makedirs(output_dir, exist_ok=True)
     paths, weights, row = [], [], []
-    for unit in row["units"]:
-        result, p = train(model, unit, size=size, steps=steps, every=every, lr=row["lr"], progress=progress)
+    for unit in settings["units"]:
+        result, p = train(model, unit, size=size, steps=steps, every=every, lr=settings["lr"], progress=progress)
         name = os.path.join(output_dir, f"cppn_{unit.replace(':', '_')}.png")
         paths += save_training(result, p, name, render_size=big)
         weights.append(p.get_weights())

@@ -40,10 +40,10 @@ def demo(model, output_dir, quick=False, progress=True):
     Returns the written paths (the contact sheet first)."""
     from lucid_repro.recipes.deepdream import demo_layers, dream, layer_energy
     from lucid_repro.images import contact_sheet, load_image, save_image
-    row = SECTION.demo_row(quick, model)
-    max_side, octaves, steps, image = row["max_side"], row["octaves"], row["steps"], row["image"]
+    settings = SECTION.demo_row(quick, model)
+    max_side, octaves, steps, image = settings["max_side"], settings["octaves"], settings["steps"], settings["image"]
     photo = load_image(assets.find_image(image, "content"), max_side=max_side)
-    layers = demo_layers(model) if row["all_layers"] else demo_layers(model)[:1]
+    layers = demo_layers(model) if settings["all_layers"] else demo_layers(model)[:1]
     from lucid_repro.sections import write_json
     written, row = [], [photo]
     record = {"model": getattr(model, "name", str(model)), "image": image, "max_side": max_side,

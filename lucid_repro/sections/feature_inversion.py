@@ -55,9 +55,9 @@ def demo(model, output_dir, quick=False, progress=True, random_model=None):
 
     from lucid_repro import models
     from lucid_repro.images import contact_sheet, save_image
-    row = SECTION.demo_row(quick, model)
-    size, steps, content, layers = row["size"], row["steps"], row["image"], row["layers"]
-    if row["pooling"] == "avg":
+    settings = SECTION.demo_row(quick, model)
+    size, steps, content, layers = settings["size"], settings["steps"], settings["image"], settings["layers"]
+    if settings["pooling"] == "avg":
         model = random_vgg.with_avg_pooling(model)
     target = assets.load(content, "content", max_side=size)
     rows, record = [], {"content": content, "size": list(target.shape[:2]), "steps": steps, "losses": {}}

@@ -42,8 +42,8 @@ def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro.recipes.feature_vis import visualize
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.sections import write_json
-    row = SECTION.demo_row(quick, model)
-    size, steps, units = row["size"], row["steps"], row["units"]
+    settings = SECTION.demo_row(quick, model)
+    size, steps, units = settings["size"], settings["steps"], settings["units"]
     rows = []
     record = {"model": getattr(model, "name", str(model)), "size": size, "steps": steps,
               "objective": {}}

@@ -124,13 +124,13 @@ def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.gl import load_mesh, turntable
 
-    row = SECTION.demo_row(quick, model)
-    tex, view, steps, frames = row["texture_size"], row["view_size"], row["steps"], row["frames"]
-    mesh = load_mesh(row["mesh"])
+    settings = SECTION.demo_row(quick, model)
+    tex, view, steps, frames = settings["texture_size"], settings["view_size"], settings["steps"], settings["frames"]
+    mesh = load_mesh(settings["mesh"])
     paths = []
-    rendered = run(model, row["objective"], output_dir, mesh, tex, view, steps, lr=row["lr"], seed=0,
+    rendered = run(model, settings["objective"], output_dir, mesh, tex, view, steps, lr=settings["lr"], seed=0,
                    frames=frames, progress=progress)
-    naive = run(model, row["objective"], output_dir, mesh, tex, view, steps, lr=row["lr"], seed=0,
+    naive = run(model, settings["objective"], output_dir, mesh, tex, view, steps, lr=settings["lr"], seed=0,
                 frames=frames, naive=True, progress=progress)
     paths += list(rendered.values()) + list(naive.values())
     from lucid_repro.images import load_image

@@ -42,11 +42,11 @@ def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro.recipes.saliency import compute, default_layer, edge_correlation, top_mass
     from lucid_repro.images import contact_sheet, load_image, save_image
     from lucid_repro.sections import write_json
-    row = SECTION.demo_row(quick, model)
-    size = tuple(row["size"])
+    settings = SECTION.demo_row(quick, model)
+    size = tuple(settings["size"])
     rows, written = [], []
     record = {"model": getattr(model, "name", str(model)), "size": list(size), "maps": []}
-    for i, name in enumerate(row["images"]):
+    for i, name in enumerate(settings["images"]):
         try:
             path = assets.find_image(name, "content")
         except UserError:

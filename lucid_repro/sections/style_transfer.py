@@ -101,15 +101,15 @@ def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro.recipes.style_transfer import compare_params, fit_style, style_config
     from lucid_repro.images import save_image
     from lucid_repro.sections import write_json
-    row = SECTION.demo_row(quick, model)
-    size, steps, content, style_name = row["size"], row["steps"], row["content"], row["style"]
-    if row["pooling"] == "avg":
+    settings = SECTION.demo_row(quick, model)
+    size, steps, content, style_name = settings["size"], settings["steps"], settings["content"], settings["style"]
+    if settings["pooling"] == "avg":
         model = random_vgg.with_avg_pooling(model)
     content_image = assets.load(content, "content", max_side=size)
     h, w = content_image.shape[:2]
     style_image = fit_style(assets.load(style_name, "styles"), h, w)
     config = style_config(model)
-    results = compare_params(model, content_image, style_image, config, steps=steps, lr=row["lr"],
+    results = compare_params(model, content_image, style_image, config, steps=steps, lr=settings["lr"],
                              progress=progress)
     os.makedirs(output_dir, exist_ok=True)
     paths = []

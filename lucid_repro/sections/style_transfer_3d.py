@@ -130,13 +130,13 @@ def demo(model, output_dir, quick=False, progress=True, naive=False):
     from lucid_repro.gl import load_mesh, turntable
     from lucid_repro.images import contact_sheet, load_image, save_image
 
-    row = SECTION.demo_row(quick, model)
-    tex, view, steps, frames, spread = (row[k] for k in ("texture_size", "view_size", "steps", "frames",
+    settings = SECTION.demo_row(quick, model)
+    tex, view, steps, frames, spread = (settings[k] for k in ("texture_size", "view_size", "steps", "frames",
                                                            "spread_views"))
-    style = row["style"]
-    mesh = load_mesh(row["mesh"])
-    same = dict(seed=0, frames=frames, spread_views=spread, lr=row["lr"], style_decay=row["style_decay"],
-                gram_average=row["gram_average"], progress=progress)
+    style = settings["style"]
+    mesh = load_mesh(settings["mesh"])
+    same = dict(seed=0, frames=frames, spread_views=spread, lr=settings["lr"], style_decay=settings["style_decay"],
+                gram_average=settings["gram_average"], progress=progress)
     runs = [run(model, style, output_dir, mesh, tex, view, steps, **same)]
     if naive:
         runs.append(run(model, style, output_dir, mesh, tex, view, steps, naive=True, **same))

@@ -54,9 +54,9 @@ def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro import models
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.sections import write_json
-    row = SECTION.demo_row(quick, model)
-    size, steps, texture = row["size"], row["steps"], row["style"]
-    if row["pooling"] == "avg":
+    settings = SECTION.demo_row(quick, model)
+    size, steps, texture = settings["size"], settings["steps"], settings["style"]
+    if settings["pooling"] == "avg":
         model = random_vgg.with_avg_pooling(model)
     image = assets.load(texture, "styles")
     runs = [(model.name, model)]

@@ -37,9 +37,9 @@ def demo(model, output_dir, quick=False, progress=True):
     import json
 
     from lucid_repro.images import atomic_path, contact_sheet, save_image
-    row = SECTION.demo_row(quick)
-    trials = row["trials"]
-    results = compare(trials=trials, steps=row["steps"], lr=row["lr"], sd=row["sd"], progress=progress)
+    settings = SECTION.demo_row(quick)
+    trials = settings["trials"]
+    results = compare(trials=trials, steps=settings["steps"], lr=settings["lr"], sd=settings["sd"], progress=progress)
     os.makedirs(output_dir, exist_ok=True)
     png = save_image(os.path.join(output_dir, "toy_basin.png"), contact_sheet([plot(results)]))
     summary = {k: {"aligned": v["aligned"], "converged": v["converged"]} for k, v in results.items()}

@@ -87,13 +87,13 @@ def demo(model, output_dir, quick=False, progress=True):
     a sheet (rows: units; columns: checkerboard, black, white, alpha)."""
     from lucid_repro.optvis import alpha as alpha_lib
     from lucid_repro.images import contact_sheet, save_image
-    row = SECTION.demo_row(quick, model)
-    size, crop, steps = row["size"], row["crop"], row["steps"]
+    settings = SECTION.demo_row(quick, model)
+    size, crop, steps = settings["size"], settings["crop"], settings["steps"]
     os.makedirs(output_dir, exist_ok=True)
     paths, rows = [], []
-    for unit in row["units"]:
+    for unit in settings["units"]:
         out = os.path.join(output_dir, f"transparency_{unit.replace(':', '_')}.png")
-        written, metrics, rgba = run(model, unit, out, size=size, crop=crop, steps=steps, lr=row["lr"],
+        written, metrics, rgba = run(model, unit, out, size=size, crop=crop, steps=steps, lr=settings["lr"],
                                      progress=progress)
         paths += written
         views = alpha_lib.previews(rgba)
