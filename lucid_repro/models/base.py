@@ -31,8 +31,11 @@ class FeatureModel:
         return family_of(self.name)
 
     def input_size_for(self, layers):
-        """(h, w) the network needs to compute `layers` when its input takes any size (a
-        classifier head of fixed size), else None. InceptionV1 overrides it (its head)."""
+        """(h, w) the network needs to compute `layers` although its input takes any size
+        (a classifier head of fixed size: the family's `head_layers` / `head_size`), else None."""
+        family = self.family
+        if family.head_size and any(l.startswith(family.head_layers) for l in layers):
+            return family.head_size
         return None
 
     @property

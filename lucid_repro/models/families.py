@@ -31,6 +31,8 @@ class Family:
     demo_unit_layer: Optional[str] = None   # a mid-depth layer for demos (unit atlas)
     random_counterpart: Optional[str] = None  # the same architecture with random weights (He et al.)
     weights_finder: Optional[str] = None    # "module:function" finding the local weight file, if any
+    head_layers: tuple = ()         # layer-name prefixes of a classifier head of fixed input size
+    head_size: Optional[tuple] = None  # that size (h, w); the rest of the net takes any size
 
     def default_weights(self):
         """The local weight file `models.load` would use (None: none, or not a file)."""
@@ -47,7 +49,8 @@ VGG19 = Family("vgg19", preprocess="caffe (BGR, ImageNet mean, 0..255)", default
 RANVGG19 = Family("ranvgg19", preprocess="caffe (BGR, ImageNet mean, 0..255)", default_param="pixel",
                   is_vgg=True, random_weights=True, floats_per_pixel=625.5, parameters=20.0e6)
 INCEPTION_V1 = Family("inception_v1", preprocess="Lucid's (x * 255 - 117)", classifier=True,
-                      floats_per_pixel=225.6, parameters=13.5e6)
+                      floats_per_pixel=225.6, parameters=13.5e6,
+                      head_layers=("softmax", "nn", "head", "avgpool"), head_size=(224, 224))  # IMAGE_SHAPE
 GENERIC = Family("other")
 
 FAMILIES = {f.name: f for f in (VGG19, RANVGG19, INCEPTION_V1)}

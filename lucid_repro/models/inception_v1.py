@@ -539,13 +539,4 @@ def load_inception_v1(path=None, cache_dir=None, expected_sha256=None):
     del graph_def
     model = build_keras_inception_v1(lrn=lrn)
     set_weights(model, weights)
-    return InceptionV1Model("inception_v1", model, layer_depths(), classifier_layers=CLASSIFIER_LAYERS)
-
-
-class InceptionV1Model(FeatureModel):
-    """InceptionV1: any input size up to mixed5b; its classifier head needs IMAGE_SHAPE."""
-
-    def input_size_for(self, layers):
-        if any(l.startswith(("softmax", "nn", "head", "avgpool")) for l in layers):
-            return IMAGE_SHAPE[:2]
-        return None
+    return FeatureModel("inception_v1", model, layer_depths(), classifier_layers=CLASSIFIER_LAYERS)

@@ -158,3 +158,11 @@ def test_scripts_define_only_the_flag_groups_they_use(script_flags):
     for script in ("style_transfer", "texture_synthesis", "feature_inversion"):
         assert {"pooling", "stacked"} <= has[script]
     assert "stacked" not in has["feature_vis"] and "preset" not in has["saliency"]
+
+
+def test_family_constants_match_the_models():
+    from lucid_repro.models import families, inception_v1
+    assert families.INCEPTION_V1.head_size == inception_v1.IMAGE_SHAPE[:2]
+    assert families.family_of("ranvgg19_stacked") is families.RANVGG19
+    assert families.family_of("vgg19") is families.VGG19 and families.family_of("hub:x") is families.GENERIC
+    assert families.pick({"vgg19": 1}, "vgg19_avgpool") == 1 and families.pick({"vgg19": 1}, "hub_x", 2) == 2
