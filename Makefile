@@ -13,9 +13,10 @@ OUT ?= outputs
 demo: setup
 	$(PY) -m lucid_repro.scripts.demo --output_dir=$(OUT) $(DEMO_FLAGS)
 
-# Larger sizes: there are no article-size presets yet, so this passes DEMO_FLAGS through
-# (e.g. `make demo-full DEMO_FLAGS="--sections=cppn"`); the sizes of each section's demo
-# are in lucid_repro/outputs/<section>.py, the scripts take article sizes as flags.
+# `make demo` runs each section's "demo" settings row (lucid_repro/sections/<section>.py,
+# SECTION.settings); the article's exact settings are each script's --preset=article (e.g.
+# `python -m lucid_repro.scripts.cppn --preset=article`). demo-full passes DEMO_FLAGS through
+# (e.g. `make demo-full DEMO_FLAGS="--sections=cppn"`).
 demo-full: DEMO_FLAGS ?=
 demo-full: demo
 

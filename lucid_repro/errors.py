@@ -10,6 +10,13 @@ class UserError(ValueError):
     """Bad input from the user: printed as one line, exit status 2."""
 
 
+def first_line(error):
+    """The first line of an exception's message (its type's name if empty): what a
+    one-line error quotes of a library's multi-line message."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def check(condition, message):
     if not condition:
         raise UserError(message)

@@ -19,6 +19,7 @@ import os
 import warnings
 
 from lucid_repro.errors import UserError
+from lucid_repro.models.families import family_of
 
 DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
 DEFAULT_MAX_MESH_FACES = 5_000_000
@@ -248,21 +249,16 @@ def memory_budget():
     return available_memory(), "the available memory"
 
 
-# Forward activations of the whole network, in float32 values per input pixel: the sum of
-# every layer's output size (H*W*C) at a 224x224 input, divided by 224*224 (counted on the
-# Keras models). VGG19: conv + ReLU + pool outputs of the 16 conv layers; InceptionV1:
-# all 155 4-D layer outputs. Other models (hub): VGG19's, the heaviest of the classic
-# ImageNet networks per pixel.
-FLOATS_PER_PIXEL = {"vgg19": 625.5, "ranvgg19": 625.5, "inception_v1": 225.6}
-GENERIC_FLOATS_PER_PIXEL = 625.5
+# Forward activations of the whole network, in float32 values per input pixel, and the
+# number of weights: the model family's (`lucid_repro.models.families.Family`:
+# floats_per_pixel, parameters; VGG19: conv + ReLU + pool outputs of the 16 conv layers;
+# InceptionV1: all 155 4-D layer outputs; other models: VGG19's per pixel, 100 M weights).
 # Peak memory of a forward+backward pass / the forward activations above. Measured slope
 # of feature_vis's peak RSS over the network input's pixels on VGG19: 0.42 (384 -> 512 px
 # sides), 0.54 (768 -> 1024), 0.46 (1024 -> 1536); style transfer's batch of 3: 0.39.
 # 0.6 leaves ~25 % for allocator growth (BUILD_NOTES, "Input and memory limits").
 TRAIN_FACTOR = 0.6
 FORWARD_FACTOR = 0.25               # forward only (no tape): a few layers live at a time
-MODEL_PARAMETERS = {"vgg19": 20.0e6, "ranvgg19": 20.0e6, "inception_v1": 13.5e6}
-GENERIC_PARAMETERS = 100e6
 RUNTIME_BYTES = 600e6               # Python + TensorFlow, before any model (measured: ~0.55 GB)
 WEIGHT_COPIES = 4                   # file, numpy, Keras variables, oneDNN reorders
 GL_SERVER_BYTES = 200e6             # the OpenGL child process (lucid_repro.gl.uv_server)
@@ -282,7 +278,7 @@ def network_input_side(side, transforms=False):
 
 def network_bytes(model, h, w, batch=1, transforms=False, backward=True):
     """Activation memory of one pass of `model` on a [batch, h, w, 3] input."""
-    per_pixel = FLOATS_PER_PIXEL.get(model_key(model), GENERIC_FLOATS_PER_PIXEL)
+    per_pixel = family_of(model).floats_per_pixel
     pixels = network_input_side(h, transforms) * network_input_side(w, transforms) * batch
     return per_pixel * FLOAT * pixels * (TRAIN_FACTOR if backward else FORWARD_FACTOR)
 
@@ -317,7 +313,7 @@ class MemoryEstimate:
             self.add("TensorFlow runtime", RUNTIME_BYTES)
             if model is not None:
                 key = model_key(model)
-                params = MODEL_PARAMETERS.get(key, GENERIC_PARAMETERS)
+                params = family_of(model).parameters
                 self.add(f"{key} weights", params * FLOAT * WEIGHT_COPIES)
 
     def add(self, label, nbytes):

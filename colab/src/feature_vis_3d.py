@@ -23,13 +23,13 @@ if "google.colab" in sys.modules and shutil.which("apt-get"):
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-TEXTURE, VIEW, STEPS = (32, 32, 3) if QUICK else (512, 224, 400)
-# PRESET = "article": the article's exact settings (the recipe's RUN_PRESETS; slow on a CPU)
-PRESET = os.environ.get("LUCID_REPRO_PRESET", "demo")
-if PRESET == "article" and not QUICK:
-    from lucid_repro.recipes.feature_vis_3d import RUN_PRESETS
-    A = RUN_PRESETS["article"]
-    TEXTURE, VIEW, STEPS = A["texture_size"], A["view_size"], A["steps"]
+# The settings are the section's declaration (lucid_repro/sections/feature_vis_3d.py, SECTION):
+# PRESET = "demo" (make demo's settings, the default), "library" (the script's defaults) or
+# "article" (the article's exact settings; slow on a CPU); LUCID_REPRO_QUICK=1: "quick".
+from lucid_repro.sections.feature_vis_3d import SECTION
+PRESET = "quick" if QUICK else os.environ.get("LUCID_REPRO_PRESET", "demo")
+S = SECTION.row(PRESET)
+TEXTURE, VIEW, STEPS = S["texture_size"], S["view_size"], S["steps"]
 print("preset", PRESET, "texture", TEXTURE, "view", VIEW, "steps", STEPS)
 
 import numpy as np

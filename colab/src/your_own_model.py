@@ -2,7 +2,7 @@
 # # Your own model
 #
 # Every technique of the project on any Keras model: a `keras.applications` network, a
-# `.keras` / `.h5` file you trained, or a SavedModel directory. `FeatureModel.from_keras`
+# `.keras` / `.h5` file you trained, or a SavedModel directory. `models.from_keras`
 # (or `models.load("keras:PATH")`, `--model=keras:PATH` in every script) makes each named
 # layer a layer name, finds the classifier's logits (the pre-softmax of the final Dense)
 # and puts the preprocessing inside the model, so images stay RGB in [0, 1].
@@ -30,7 +30,7 @@ from IPython.display import display
 
 from lucid_repro.assets import find_image
 from lucid_repro.images import contact_sheet, load_image, to_uint8
-from lucid_repro.models import FeatureModel
+from lucid_repro import models
 from lucid_repro.optvis import attribution
 from lucid_repro.recipes import adversarial, class_vis, feature_vis, saliency
 
@@ -38,7 +38,7 @@ if QUICK:   # offline, untrained, tiny: the test suite's run
     net = tf.keras.applications.ResNet50(weights=None, input_shape=(SIZE, SIZE, 3), classes=10)
 else:       # ImageNet weights, ~100 MB, downloaded by Keras into ~/.keras/models
     net = tf.keras.applications.ResNet50(weights="imagenet")
-model = FeatureModel.from_keras(net, preprocess="caffe")
+model = models.from_keras(net, preprocess="caffe")
 print(model, "| logits:", model.classifier_layers, "|", model.info)
 print("some layers:", [l for l in model.layer_names if l.endswith("_out")][:6], "...")
 

@@ -6,10 +6,10 @@
     m = load("inception_v1")                # frozen graph, downloaded and cached
     m = load("hub:<handle or dir>", layers=[...])
     m = load("keras:model.keras", preprocess="caffe")   # any Keras file / SavedModel dir
-    m = FeatureModel.from_keras(keras_model, preprocess="tf")
+    m = from_keras(keras_model, preprocess="tf")      # a Keras model in memory
 """
 from lucid_repro.errors import UserError
-from lucid_repro.models.base import FeatureModel
+from lucid_repro.models.families import family_of  # noqa: F401  (no TensorFlow: read by the scripts' checks)
 
 MODEL_NAMES = ("vgg19", "ranvgg19", "inception_v1", "hub:<handle>", "keras:<file or dir>")
 
@@ -38,4 +38,22 @@ def load(name, path=None, **kwargs):
     raise UserError(f"unknown model {name!r}; valid models: {', '.join(MODEL_NAMES)}")
 
 
-__all__ = ["load", "FeatureModel", "MODEL_NAMES"]
+def from_keras(model, preprocess=None, input_range=None, layers=None, logits_layer=None, name=None):
+    """Any Keras model as a FeatureModel (`lucid_repro.models.keras_model.from_keras`):
+    every named layer is a layer, the logits are found (or named), and `preprocess`
+    ("caffe" | "tf" | "torch" | "none" | a callable) runs inside the model."""
+    from lucid_repro.models.keras_model import from_keras as build
+    return build(model, preprocess=preprocess, input_range=input_range, layers=layers,
+                 logits_layer=logits_layer, name=name)
+
+
+def __getattr__(name):
+    # FeatureModel imports TensorFlow: loaded on first use, so that `models.families`
+    # (the scripts' presets and memory checks) stays free of it
+    if name == "FeatureModel":
+        from lucid_repro.models.base import FeatureModel
+        return FeatureModel
+    raise AttributeError(f"module 'lucid_repro.models' has no attribute {name!r}")
+
+
+__all__ = ["load", "from_keras", "FeatureModel", "MODEL_NAMES", "family_of"]

@@ -23,14 +23,25 @@ class FeatureModel:
         self._derived = {}
         self.info = {}      # provenance written into the runs' JSON (e.g. a keras: model's preprocessing)
 
-    @classmethod
-    def from_keras(cls, model, preprocess=None, input_range=None, layers=None, logits_layer=None, name=None):
-        """Any Keras model as a FeatureModel (see `lucid_repro.models.keras_model.from_keras`):
-        every named layer is a layer, the logits are found (or named), and `preprocess`
-        ("caffe" | "tf" | "torch" | "none" | a callable) runs inside the model."""
-        from lucid_repro.models.keras_model import from_keras
-        return from_keras(model, preprocess=preprocess, input_range=input_range, layers=layers,
-                          logits_layer=logits_layer, name=name)
+    @property
+    def family(self):
+        """What this model's family needs (`lucid_repro.models.families.Family`): value range,
+        preprocessing, default parameterization, memory constants, the key of per-family tables."""
+        from lucid_repro.models.families import family_of
+        return family_of(self.name)
+
+    def input_size_for(self, layers):
+        """(h, w) the network needs to compute `layers` although its input takes any size
+        (a classifier head of fixed size: the family's `head_layers` / `head_size`), else None."""
+        family = self.family
+        if family.head_size and any(l.startswith(family.head_layers) for l in layers):
+            return family.head_size
+        return None
+
+    @property
+    def image_value_range(self):
+        """The range of the images it takes (Lucid's `image_value_range`)."""
+        return self.family.value_range
 
     def __repr__(self):
         return f"<FeatureModel {self.name}: {len(self.layer_names)} layers>"

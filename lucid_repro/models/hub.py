@@ -14,17 +14,12 @@ signature. `input_size` (int or (height, width)) fixes the input size for models
 need one; otherwise the input is [B, None, None, 3].
 """
 import os
-import re
 
 import tensorflow as tf
 
-from lucid_repro.errors import UserError
+from lucid_repro.errors import UserError, first_line
 from lucid_repro.models.base import FeatureModel
-
-
-def _first_line(error):
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+from lucid_repro.models.savedmodel import SavedModelLayer, load_layer, model_name, named_outputs  # noqa: F401
 
 
 def _input_shape(input_size):
@@ -34,59 +29,6 @@ def _input_shape(input_size):
     if len(size) != 2 or not all(isinstance(s, int) and s > 0 for s in size):
         raise UserError(f"input_size must be a positive int or (height, width), got {input_size!r}")
     return size + (3,)
-
-
-def _model_name(handle):
-    tail = os.path.basename(os.path.normpath(handle)) or "model"
-    return "hub_" + re.sub(r"[^A-Za-z0-9_.\-]", "_", tail)
-
-
-class SavedModelLayer(tf.keras.layers.Layer):
-    """A frozen SavedModel (its `__call__` or a signature) as a Keras 3 layer.
-
-    tensorflow-hub's `KerasLayer` is built on tf-keras (Keras 2) and cannot sit in a
-    Keras 3 model, so the loaded object is called directly; its variables stay the
-    SavedModel's (never trained), gradients flow to the input."""
-
-    def __init__(self, loaded, signature=None, **kwargs):
-        super().__init__(trainable=False, **kwargs)
-        self._holder = [loaded]          # a list: keep Keras from tracking the object
-        self._signature = signature
-
-    def call(self, images):
-        loaded = self._holder[0]
-        if self._signature is None:
-            return loaded(images)
-        fn = loaded.signatures[self._signature]
-        _, kwargs = fn.structured_input_signature
-        if len(kwargs) != 1:
-            raise UserError(f"signature {self._signature!r} takes {len(kwargs)} inputs, not one image batch")
-        return fn(**{next(iter(kwargs)): images})
-
-
-def _hub_layer(handle):
-    try:
-        import tensorflow_hub as hub
-        load = hub.load          # resolves tfhub.dev / Kaggle handles and caches them
-    except ImportError:
-        load = tf.saved_model.load   # local SavedModel directories need no tensorflow-hub
-    try:
-        obj = load(handle)
-    except Exception as e:  # OSError, ValueError, network errors, parse errors ...
-        raise UserError(f"cannot load TF Hub model {handle!r}: {_first_line(e)}") from None
-    if callable(obj):
-        return SavedModelLayer(obj, name="hub_model")
-    if "serving_default" in getattr(obj, "signatures", {}):
-        return SavedModelLayer(obj, signature="serving_default", name="hub_model")
-    raise UserError(f"TF Hub model {handle!r} is neither callable nor has a serving_default signature")
-
-
-def _named_outputs(outputs):
-    if isinstance(outputs, dict):  # SavedModels do not keep key order: sort it
-        return {str(k): outputs[k] for k in sorted(outputs, key=str)}
-    if isinstance(outputs, (list, tuple)):
-        return {f"output_{i}": t for i, t in enumerate(outputs)}
-    return {"output": outputs}
 
 
 def load_hub(handle, layers=None, input_size=None):
@@ -99,14 +41,14 @@ def load_hub(handle, layers=None, input_size=None):
     if isinstance(layers, str):
         layers = [s.strip() for s in layers.split(",") if s.strip()]
     shape = _input_shape(input_size)
-    hub_layer = _hub_layer(handle)
+    hub_layer = load_layer(handle)
     image = tf.keras.Input(shape, name="image")
     try:
-        outputs = _named_outputs(hub_layer(image))
+        outputs = named_outputs(hub_layer(image))
     except Exception as e:
         hint = "" if input_size else " (try input_size=<pixels> if it needs a fixed size)"
         raise UserError(f"TF Hub model {handle!r} cannot be called on images [B, H, W, 3]{hint}: "
-                        f"{_first_line(e)}") from None
+                        f"{first_line(e)}") from None
     depths = {}
     for name, tensor in outputs.items():
         if len(tensor.shape) >= 2 and tensor.shape[-1] is not None:
@@ -119,6 +61,6 @@ def load_hub(handle, layers=None, input_size=None):
         depths = {name: depths[name] for name in layers}
     if not depths:
         raise UserError(f"TF Hub model {handle!r} has no output with a known channel dimension")
-    name = _model_name(handle)
+    name = model_name(handle)
     keras_model = tf.keras.Model(image, {k: outputs[k] for k in depths}, name=name)
     return FeatureModel(name, keras_model, depths)

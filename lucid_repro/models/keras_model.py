@@ -1,6 +1,6 @@
 """Any Keras model (in memory, a `.keras` / `.h5` file, or a SavedModel directory) as a FeatureModel.
 
-    m = FeatureModel.from_keras(keras_model, preprocess="caffe")   # in Python
+    m = models.from_keras(keras_model, preprocess="caffe")   # in Python
     m = load("keras:/path/to/model.keras", preprocess="tf")        # --model=keras:PATH
 
 Layers: every named Keras layer with one tensor output of known depth, under its own
@@ -32,7 +32,7 @@ import re
 import numpy as np
 import tensorflow as tf
 
-from lucid_repro.errors import UserError
+from lucid_repro.errors import UserError, first_line
 from lucid_repro.models.base import FeatureModel
 
 log = logging.getLogger(__name__)
@@ -99,11 +99,6 @@ def family_preprocessing(name):
         if re.match(pattern, name):
             return preset, input_range
     return None
-
-
-def _first_line(error):
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _range_text(input_range):
@@ -205,6 +200,12 @@ class PreActivation(tf.keras.layers.Layer):
 class KerasFeatureModel(FeatureModel):
     """A FeatureModel on a user's Keras model: images too small (or of a shape) the network
     cannot take are refused with one line instead of a Keras traceback."""
+
+    @property
+    def family(self):
+        """A user's model: its own layer names, none of the zoo's per-family tables."""
+        from lucid_repro.models.families import GENERIC
+        return GENERIC
 
     def submodel(self, layers):
         inner = super().submodel(layers)
@@ -406,7 +407,7 @@ def parse_custom_objects(spec):
         try:
             module = importlib.import_module(module_name)
         except Exception as e:
-            raise UserError(f"cannot import custom-object module {module_name!r}: {_first_line(e)}") from None
+            raise UserError(f"cannot import custom-object module {module_name!r}: {first_line(e)}") from None
         if not hasattr(module, attr):
             raise UserError(f"module {module_name} has no attribute {attr!r}")
         obj = getattr(module, attr)
@@ -423,7 +424,7 @@ def read_keras_file(path, safe_mode=True, custom_objects=None):
     try:
         return tf.keras.models.load_model(path, compile=False, safe_mode=safe_mode, custom_objects=objects)
     except Exception as e:  # ValueError, TypeError, OSError, zip errors ...
-        text = _first_line(e)
+        text = first_line(e)
         if "Lambda" in text and ("safe_mode" in text or "unsafe" in text):
             raise UserError(f"{path} holds a Lambda layer with serialized Python code, which Keras' safe mode "
                             "refuses (running it could execute arbitrary code); if you trust the file, load it "
@@ -435,17 +436,10 @@ def read_keras_file(path, safe_mode=True, custom_objects=None):
 
 
 def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_layer, source):
-    from lucid_repro.models import hub
-    layer = hub._hub_layer(path)
-    size = None
-    loaded = layer._holder[0]
-    if layer._signature is not None:
-        _, kwargs = loaded.signatures[layer._signature].structured_input_signature
-        spec = next(iter(kwargs.values()), None) if len(kwargs) == 1 else None
-        shape = tuple(spec.shape) if spec is not None else ()
-        if len(shape) == 4 and None not in shape[1:3]:
-            size = tuple(int(s) for s in shape[1:3])
-    name = hub._model_name(path).replace("hub_", "keras_", 1)
+    from lucid_repro.models import savedmodel
+    layer = savedmodel.load_layer(path)
+    size = layer.fixed_input_size()
+    name = savedmodel.model_name(path, prefix="keras_")
     preprocess_fn, record = resolve_preprocessing(os.path.basename(os.path.normpath(path)), preprocess,
                                                   input_range)
     image = tf.keras.Input((None, None, 3), name="image")
@@ -453,11 +447,11 @@ def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_laye
     if size is not None:
         x = ResizeTo(size, name="resize_to_input")(x)
     try:
-        outputs = hub._named_outputs(layer(x))
+        outputs = savedmodel.named_outputs(layer(x))
     except UserError:
         raise
     except Exception as e:
-        raise UserError(f"SavedModel {path} cannot be called on images [B, H, W, 3]: {_first_line(e)}") from None
+        raise UserError(f"SavedModel {path} cannot be called on images [B, H, W, 3]: {first_line(e)}") from None
     outputs = {k: t for k, t in outputs.items() if _depth(t) is not None}
     logits = logits_layer
     if logits is None:

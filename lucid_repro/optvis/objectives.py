@@ -9,7 +9,7 @@ and returns a scalar to MAXIMIZE. The names `T` answers (see `render.render`):
 * the key of each per-step input (`step_inputs`), e.g. "uvmask";
 * any other name: that layer's activation.
 
-Each objective declares the names it reads (`Objective(fn, layers=...)`, kept in
+Each objective declares the names it reads (`Objective(fn, reads=...)`, kept in
 `reads`) and the (layer, channel) pairs it indexes; `layers` is the subset that
 can be model layers (every read name but "input" and "transformed"; the render loop
 also leaves out its step inputs' keys), so the loop builds the right sub-model (none
@@ -30,12 +30,14 @@ IMAGE_NAMES = ("input", "transformed")
 
 
 class Objective:
-    """fn(T) -> scalar, with `layers` the names fn reads through T (model layers,
-    "input", "transformed" or step-input keys)."""
+    """fn(T) -> scalar, with `reads` the names fn reads through T (model layers,
+    "input", "transformed" or step-input keys); `.layers` is the subset that can be model
+    layers. (`layers=` is the keyword's name before issue 23, still accepted.)"""
 
-    def __init__(self, fn, layers=(), channels=(), name=""):
+    def __init__(self, fn, reads=(), channels=(), name="", *, layers=None):
+        names = tuple(reads) + tuple(layers or ())     # (no branches: AutoGraph may trace this)
         self.fn = fn
-        self.reads = tuple(dict.fromkeys(layers))
+        self.reads = tuple(dict.fromkeys(names))
         self.layers = tuple(l for l in self.reads if l not in IMAGE_NAMES)
         self.channels = tuple(channels)
         self.name = name

@@ -201,7 +201,7 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
                 return names[name]
             if name not in acts:
                 raise KeyError(f"T({name!r}): the objective did not declare it reads {name!r} "
-                               f"(Objective(fn, layers=[...])); available: {sorted(names) + sorted(acts)}")
+                               f"(Objective(fn, reads=[...])); available: {sorted(names) + sorted(acts)}")
             return acts[name]
         return objective(T), [metrics[k](T) for k in metric_names]
 

@@ -274,7 +274,7 @@ class StyleContentLoss:
         """The StyleLoss of this configuration; decay > 0 averages the generated Grams
         (average_init: see MovingAverage)."""
         c = self.config
-        source = dict(style_batch=STYLE_INDEX) if c.batch == "lucid" else dict(style_grams=self.style_grams)
+        source = dict(style_batch=STYLE_INDEX) if c.batch_mode == "lucid" else dict(style_grams=self.style_grams)
         depths = {l: self.model.layer_depth(l) for l in c.style_layers} if decay else None
         return StyleLoss(c.style_layers, generated_batch=GENERATED_INDEX, layer_weights=self.style_layer_weights,
                          loss=c.style_loss, decay=decay, depths=depths, average_init=average_init,
@@ -283,7 +283,7 @@ class StyleContentLoss:
     def content_objectives(self):
         c = self.config
         return [content_objective([l], loss=c.content_loss, weight=w, generated_batch=GENERATED_INDEX,
-                                  **(dict(content_acts={l: self.content_acts[l]}) if c.batch == "fixed"
+                                  **(dict(content_acts={l: self.content_acts[l]}) if c.batch_mode == "fixed"
                                      else dict(content_batch=CONTENT_INDEX)))
                 for l, w in zip(c.content_layers, self.content_layer_weights)]
 

@@ -13,6 +13,9 @@ WEIGHTINGS = ("none", "omega", "relative")
 # where the targets come from each step: "fixed" (computed once), "content" (content image
 # in the batch, fixed style Grams), "lucid" (batch [generated, content, style], Lucid's notebooks)
 BATCH_MODES = ("lucid", "content", "fixed")
+# Gatys et al. 2016's style layers on VGG19 (Caffe's convX_Y blobs are post-ReLU), used by
+# the 2D and 3D style transfers
+GATYS_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,7 +24,8 @@ class StyleConfig:
 
     weighting: per-term weights, "none" (1 each), "omega" (He et al.'s omega_l,
     `auto_weights`) or "relative" (each term divided by its target's own magnitude,
-    `relative_scale`). batch: see BATCH_MODES. param: the recipe's default
+    `relative_scale`). batch_mode: what the network sees each step, see BATCH_MODES
+    (the scripts' --batch_mode). param: the recipe's default
     parameterization. source: where the numbers come from."""
     style_layers: Tuple[str, ...]
     content_layers: Tuple[str, ...]
@@ -31,7 +35,7 @@ class StyleConfig:
     style_loss: str = "mean_l1"
     content_loss: str = "mean_l1"
     weighting: str = "none"
-    batch: str = "fixed"
+    batch_mode: str = "fixed"
     param: str = "fft"
     source: str = ""
 
@@ -50,9 +54,9 @@ def config_for(model, presets, params=None, **overrides):
     recipe's table; "ranvgg19_stacked" is of family "ranvgg19") with `overrides` (None
     values ignored), checked against the model. Models without a preset need
     style_layers and content_layers. `params`: the parameterizations the recipe accepts."""
+    from lucid_repro.models.families import pick
     name = getattr(model, "name", str(model))
-    base = next((presets[key] for key in sorted(presets, key=len, reverse=True)
-                 if name == key or name.startswith(key + "_")), None)
+    base = pick(presets, model)
     overrides = {k: v for k, v in overrides.items() if v is not None}
     for key in ("style_layers", "content_layers"):
         if key in overrides:
@@ -66,7 +70,7 @@ def config_for(model, presets, params=None, **overrides):
         raise UserError("style transfer needs at least one style layer")
     for layer in config.style_layers + config.content_layers:
         model.check_layer(layer)
-    choices = {"weighting": WEIGHTINGS, "batch": BATCH_MODES, "style_loss": LOSS_KINDS,
+    choices = {"weighting": WEIGHTINGS, "batch_mode": BATCH_MODES, "style_loss": LOSS_KINDS,
                "content_loss": LOSS_KINDS}
     if params is not None:
         choices["param"] = params

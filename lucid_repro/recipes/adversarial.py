@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
+from lucid_repro.models.families import pick
 from lucid_repro.optvis import attribution, objectives, render
 from lucid_repro.optvis.gradients import sign
 from lucid_repro.optvis.param import box_pixel_image
@@ -150,7 +151,7 @@ def feature_adversary(model, source, guide, layer=None, epsilon=FEATURE_EPSILON,
     source = _check_image(source, "source image")
     guide = _check_image(guide, "guide image")
     _check_budget(epsilon, learning_rate, steps)
-    layer = layer or FEATURE_LAYER.get(model.name, model.layer_names[-1])
+    layer = layer or pick(FEATURE_LAYER, model, model.layer_names[-1])
     model.check_layer(layer)
     if guide.shape != source.shape:
         guide = tf.image.resize(guide[None], source.shape[:2], method="bilinear").numpy()[0]
@@ -185,4 +186,3 @@ def perturbation_image(adv, source, epsilon=None):
     return np.clip(0.5 + 0.5 * delta / top, 0.0, 1.0)
 
 
-DEMO_SOURCE, DEMO_GUIDE = "bridge.jpg", "zurich.jpg"

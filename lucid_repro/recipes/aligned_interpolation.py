@@ -10,7 +10,7 @@ of Lucid's notebook (squared activation differences between frames i and i + d,
 d = 1..4, weighted 1 / 5^d), landmarks stay in place from frame to frame.
 
 Everything runs through `render.render`; this module only chooses the objective,
-the parameterization and the metrics (`lucid_repro.outputs.aligned_interpolation`
+the parameterization and the metrics (`lucid_repro.sections.aligned_interpolation`
 writes the strips, GIFs, MP4s and JSON).
 """
 import re
@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
+from lucid_repro.models.families import pick
 from lucid_repro.optvis import objectives, param, render
 
 # Lucid: `alignment('mixed3b', 5) + alignment('mixed4a', 5)` weighted 1e-1, for an
@@ -27,21 +28,7 @@ ALIGNMENT_WEIGHT = 0.1
 ALIGNMENT_WEIGHT_VGG = 0.001
 ALIGNMENT_DECAY = 5.0
 
-DEMO = dict(a="conv5_1:15", b="conv5_1:34", frames=6)   # dog face -> eyes
 
-# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow):
-# flag -> value. "article" = aligned_interpolation.ipynb: 6 frames of 128 px, 1024 steps
-# (the notebook's run with alignment), Adam 0.05, standard transforms, shared
-# parameterization, alignment 0.1 on mixed3b + mixed4a for mixed4a_pre_relu 476 -> 460.
-RUN_PRESETS = {
-    "article": {"frames": 6, "size": 128, "steps": 1024, "lr": 0.05, "shared": True,
-                "no_transforms": False, "from": "conv5_1:15", "to": "conv5_1:34",
-                "alignment": 0.001, "alignment_layers": [],
-                "by_model": {"inception_v1": {"from": "mixed4a_pre_relu:476", "to": "mixed4a_pre_relu:460",
-                                              "alignment": 0.1, "alignment_layers": ["mixed3b", "mixed4a"]}}},
-    "demo": {"frames": 8, "size": 64, "steps": 256, "lr": 0.05, "shared": True, "no_transforms": False,
-             "from": "conv5_1:15", "to": "conv5_1:34", "alignment": None, "alignment_layers": []},
-}
 
 
 def parse_unit(spec):
@@ -95,7 +82,7 @@ def default_alignment_weight(model):
     magnitude larger (the penalty grows with their square, the objective linearly):
     0.1 and 0.01 freeze every frame into the same image (BUILD_NOTES "Faithfulness:
     settings per section", aligned interpolation)."""
-    return ALIGNMENT_WEIGHT_VGG if model.name == "vgg19" else ALIGNMENT_WEIGHT
+    return pick({"vgg19": ALIGNMENT_WEIGHT_VGG}, model, ALIGNMENT_WEIGHT)
 
 
 def interpolation_objective(a, b, alignment=0.0, alignment_layers=(), decay_ratio=ALIGNMENT_DECAY):

@@ -70,10 +70,7 @@ def input_size_for(model, layers):
     shape = tuple(model.keras_model.input_shape[1:3])
     if None not in shape:
         return shape
-    if model.name == "inception_v1" and any(l.startswith(("softmax", "nn", "head", "avgpool")) for l in layers):
-        from lucid_repro.models.inception_v1 import IMAGE_SHAPE
-        return IMAGE_SHAPE[:2]
-    return None
+    return model.input_size_for(layers)
 
 
 def check_method(method):
@@ -144,4 +141,3 @@ def classifier_for_demo(model):
 
 
 # A few inception5h classes (index into its 1008-way softmax; index 0 is a dummy class).
-DEMO_CLASSES = (1, 100, 300)

@@ -15,23 +15,10 @@ from lucid_repro.optvis.param.cppn import CPPN, interpolate_weights, load_weight
 
 LEARNING_RATE = 0.005
 STEPS = 512
-# object-like conv5_1 units (docs/units_conv5_1.png): a dog face, eyes
-DEMO_UNITS = ("conv5_1:15", "conv5_1:34")
 # objectives.saturation_penalized weight (issue 16, BUILD_NOTES): without it a VGG19 unit
 # drives the CPPN's sigmoid to its ends (25-75 % of channel values clipped)
 SATURATION_PENALTY = 0.02
 
-# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow):
-# flag -> value. "article" = xy2rgb.ipynb / `param.cppn`: 224 px, 8 x 24 channels, composite
-# activation, no normalization, Adam 0.005, no transforms, 512 steps, unit
-# mixed4b_3x3_pre_relu:77 on GoogLeNet. The demo preset is the scripts' defaults.
-RUN_PRESETS = {
-    "article": {"size": 224, "steps": 512, "lr": 0.005, "transforms": False, "layers": 8, "width": 24,
-                "activation": "composite", "normalize": False, "objective": "conv5_1:15",
-                "by_model": {"inception_v1": {"objective": "mixed4b_3x3_pre_relu:77"}}},
-    "demo": {"size": 224, "steps": 512, "lr": 0.005, "transforms": False, "layers": 8, "width": 24,
-             "activation": "composite", "normalize": False, "objective": "conv5_1:15"},
-}
 
 
 def train(model, objective, size=224, steps=STEPS, lr=LEARNING_RATE, every=8, use_transforms=False,

@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
+from lucid_repro.models.families import family_of, pick
 from lucid_repro.optvis import objectives, render
 from lucid_repro.optvis.gradients import l1_normalize
 from lucid_repro.optvis.param import box_pixel_image
@@ -34,7 +35,6 @@ STEPS_PER_OCTAVE = 10
 STEP_SIZE = 1.5 / 255.0
 JITTER = 32
 DEFAULT_LAYERS = {"vgg19": "relu4_2", "inception_v1": "mixed4c", "ranvgg19": "relu4_2"}
-DEMO_IMAGE = "bridge.jpg"
 
 
 # ---------------------------------------------------------------- building blocks
@@ -54,7 +54,7 @@ def octave_sizes(h, w, octaves, octave_scale):
 
 
 def default_layer(model):
-    return DEFAULT_LAYERS.get(model.name, model.layer_names[len(model.layer_names) * 2 // 3])
+    return pick(DEFAULT_LAYERS, model, model.layer_names[len(model.layer_names) * 2 // 3])
 
 
 # ---------------------------------------------------------------- the recipe
@@ -118,6 +118,6 @@ def layer_energy(model, image, layer):
 
 
 def demo_layers(model):
-    if model.name in ("vgg19", "ranvgg19"):
+    if family_of(model).is_vgg:
         return ["relu4_2", "relu5_2"]
     return [default_layer(model)]

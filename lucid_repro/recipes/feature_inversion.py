@@ -17,13 +17,11 @@ import tensorflow as tf
 
 from lucid_repro import assets
 from lucid_repro.errors import UserError
+from lucid_repro.models.families import family_of
 from lucid_repro.models import random_vgg, vgg
 from lucid_repro.optvis import objectives, param, render
-from lucid_repro.optvis.param import default_image_kind
 
-# He et al. invert every layer of VGG19 from its rectified output; the demo shows
-# shallow to deep ones for trained and random weights.
-DEMO_LAYERS = ("relu2_1", "relu4_1", "relu5_1")
+# He et al. invert every layer of VGG19 from its rectified output.
 
 
 @dataclasses.dataclass
@@ -63,7 +61,7 @@ def invert(model, image, layers, steps=256, param_kind=None, decorrelate=None, t
         raise UserError(f"steps must be positive, got {steps}")
     if tv_weight < 0:
         raise UserError(f"tv_weight must be >= 0, got {tv_weight}")
-    param_kind = param_kind or default_image_kind(model)
+    param_kind = param_kind or family_of(model).default_param
     image = np.asarray(image, np.float32)
     h, w = image.shape[:2]
     acts = model.activations(tf.constant(image[None]), layers)

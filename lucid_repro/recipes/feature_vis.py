@@ -2,9 +2,6 @@
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import objectives, param, render
 
-# Units of the demo grid (VGG19): object-like conv5_1 channels picked from
-# docs/units_conv5_1.png (a creature's face, a dog's face, an eye; BUILD_NOTES).
-DEMO_UNITS = ("conv5_1:13", "conv5_1:15", "conv5_1:34")
 # objectives.saturation_penalized weight for sigmoid images (issue 16, BUILD_NOTES): keeps
 # VGG19's fft + decorrelated images at the article's colour saturation
 SATURATION_PENALTY = 0.2

@@ -18,25 +18,15 @@ from lucid_repro.optvis import objectives, render
 
 LUCID_LR = 0.03                    # texture_synth_3d.ipynb feeds t_lr = 0.03
 LUCID_STEPS = 400
-DEFAULT_TEXTURE_SIZE = 512         # Lucid: 1024 (CPU-friendly default here)
-DEFAULT_VIEW_SIZE = 224            # Lucid: 512 x 512 renders
+LUCID_TEXTURE_SIZE = 1024
+LUCID_VIEW_SIZE = 512              # 512 x 512 renders
 DEFAULT_OBJECTIVE = "conv4_2:17"   # VGG19; Lucid used InceptionV1 mixed4b_pool_reduce_pre_relu:17
 LUCID_OBJECTIVE = "mixed4b_pool_reduce_pre_relu:17"
 
-# --preset tables (scripts.preset_flags; literals only: the scripts read them without
-# importing TensorFlow): flag -> value. "article" = texture_synth_3d.ipynb
-# (bunny, 1024 texture, 512 x 512 renders, 400 steps, Adam fed 0.03, views at 11-13).
-RUN_PRESETS = {
-    "article": {"mesh": "bunny", "texture_size": 1024, "view_size": 512, "steps": 400, "lr": 0.03,
-                "objective": "conv4_2:17",
-                "by_model": {"inception_v1": {"objective": "mixed4b_pool_reduce_pre_relu:17"}}},
-    "demo": {"mesh": "bunny", "texture_size": 512, "view_size": 224, "steps": 400, "lr": 0.03,
-             "objective": "conv4_2:17"},
-}
 
 
-def visualize_3d(model, objective, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
-                 view_size=DEFAULT_VIEW_SIZE, steps=LUCID_STEPS, lr=LUCID_LR, seed=0,
+def visualize_3d(model, objective, mesh="bunny", texture_size=LUCID_TEXTURE_SIZE,
+                 view_size=LUCID_VIEW_SIZE, steps=LUCID_STEPS, lr=LUCID_LR, seed=0,
                  progress=True, renderer=None, thresholds=None, fft=True, decorrelate=True,
                  background=0.0, timings=None, stop_when=None):
     """Optimize a texture for `objective` through random views of `mesh`.
@@ -81,4 +71,3 @@ def naive_texture(model, objective, size, steps=256, lr=0.05, seed=0, progress=T
     return result.images[-1][0]
 
 
-DEMO_OBJECTIVE = "conv4_2:17"

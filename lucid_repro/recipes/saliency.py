@@ -9,10 +9,10 @@ import dataclasses
 import numpy as np
 
 from lucid_repro.errors import UserError
+from lucid_repro.models.families import pick
 from lucid_repro.optvis import attribution, objectives
 
 DEFAULT_LAYERS = {"vgg19": "relu5_4", "ranvgg19": "relu5_4", "inception_v1": "mixed5b"}
-DEMO_IMAGES = ("bridge.jpg", "girl.jpg")  # bridge ships with the package; girl is optional
 
 
 @dataclasses.dataclass
@@ -26,7 +26,7 @@ class Saliency:
 
 
 def default_layer(model):
-    return DEFAULT_LAYERS.get(model.name, model.layer_names[-1])
+    return pick(DEFAULT_LAYERS, model, model.layer_names[-1])
 
 
 def score_objective(model, image, class_index=None, layer=None, channel=None, logits_layer=None):

@@ -8,12 +8,12 @@ with per-term weights w (`style.StyleConfig.weighting`: 1, He et al.'s omega_l, 
 relative to the target's magnitude), optimized by
 `render.render` on a `param.image` (fft + decorrelated colours, or plain pixels).
 
-Two ways to feed the targets, chosen by the style configuration (`StyleConfig.batch`):
-* `batch="lucid"` (Lucid's `style_transfer_2d` notebook, used for InceptionV1): every step
+Two ways to feed the targets, chosen by the style configuration (`StyleConfig.batch_mode`):
+* `batch_mode="lucid"` (Lucid's `style_transfer_2d` notebook, used for InceptionV1): every step
   runs the batch [generated, content, random crop of the style image] through the
   standard transformations, and the targets are taken from batch items 1 and 2 of the
   same transformed batch, so content stays aligned under jitter/rotation/scale.
-* `batch="fixed"` (Gatys; used for VGG19 and the random VGG19): the content activations
+* `batch_mode="fixed"` (Gatys; used for VGG19 and the random VGG19): the content activations
   and the style Grams are computed once, and only the generated image runs each step,
   without transformations (three times cheaper on a CPU).
 """
@@ -27,9 +27,9 @@ import tensorflow as tf
 from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import param, render, style
+from lucid_repro.optvis.style_config import GATYS_STYLE_LAYERS
 
 PARAMS = ("pixel", "fft")
-GATYS_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
 
 # ---------------------------------------------------------------- images
@@ -64,7 +64,7 @@ STYLE_CONFIGS = {
     "inception_v1": style.StyleConfig(
         style_layers=("conv2d2", "mixed3a", "mixed4a", "mixed4b", "mixed4c"),
         content_layers=("mixed3b",), content_weight=100.0, style_weight=1.0,
-        style_loss="mean_l1", content_loss="mean_l1", weighting="none", batch="lucid", param="fft",
+        style_loss="mean_l1", content_loss="mean_l1", weighting="none", batch_mode="lucid", param="fft",
         source="Lucid style_transfer_2d: GoogLeNet layers, mean L1, content x100, "
                "fft + decorrelate, standard transforms, 512 steps"),
     # Gatys et al. 2016 layers (Caffe's convX_Y blobs are post-ReLU); each term divided by
@@ -72,16 +72,16 @@ STYLE_CONFIGS = {
     "vgg19": style.StyleConfig(
         style_layers=GATYS_STYLE_LAYERS, content_layers=("relu4_2",), content_weight=3.0,
         style_weight=1.0, style_loss="squared", content_loss="squared", weighting="relative",
-        batch="fixed", param="pixel",
+        batch_mode="fixed", param="pixel",
         source="Gatys et al. 2016 layers (relu1_1..relu5_1 style, relu4_2 content), squared "
                "losses, each term relative to its target's magnitude; pixels, fixed targets, no "
-               "transforms (Gatys' setup; the scripts' --pooling=avg default and outputs.demo() "
+               "transforms (Gatys' setup; the scripts' --pooling=avg default and make demo "
                "use average pooling; --preset=article: fft and pixel, Lucid's batch, transforms, max pooling)"),
     # He, Wang & Hopcroft 2016: content conv2_2, Gatys style layers, alpha:beta:gamma
     "ranvgg19": style.StyleConfig(
         style_layers=GATYS_STYLE_LAYERS, content_layers=("relu2_2",), content_weight=100.0,
         style_weight=1.0, tv_weight=1000.0, style_loss="squared", content_loss="squared",
-        weighting="omega", batch="fixed", param="pixel",
+        weighting="omega", batch_mode="fixed", param="pixel",
         source="He, Wang & Hopcroft 2016: relu2_2 content, relu1_1..relu5_1 style, omega_l, "
                "alpha:beta:gamma = 100:1:1000 (content:style:TV)"),
 }
@@ -143,19 +143,19 @@ def transfer(model, content, style_image, config=None, param_kind=None, steps=51
         raise UserError(f"--param must be one of {', '.join(PARAMS)}, got {param_kind!r}")
     loss = loss or style.StyleContentLoss(model, content, style_image, config)
     h, w = loss.h, loss.w
-    style_fitted = fit_style(loss.style_image, h, w) if config.batch == "lucid" else None
+    style_fitted = fit_style(loss.style_image, h, w) if config.batch_mode == "lucid" else None
 
     def param_f():
         # the generated image is the first of the batch: the loop's images are [B, H, W, 3]
         inner = param.image_of_kind(param_kind, w, h)
-        if config.batch == "fixed":
+        if config.batch_mode == "fixed":
             return inner
         return batch_param(inner, loss.content, style_fitted)
 
-    step_inputs = crop_inputs(style_fitted.shape, h, w) if config.batch == "lucid" else None
+    step_inputs = crop_inputs(style_fitted.shape, h, w) if config.batch_mode == "lucid" else None
     start = time.time()
     result = render.render(model, loss.objective(), param_f=param_f, optimizer=render.adam(lr),
-                           transforms=[] if config.batch == "fixed" else None,
+                           transforms=[] if config.batch_mode == "fixed" else None,
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,
                            step_inputs=step_inputs,
                            description=f"style transfer ({param_kind})")
@@ -174,23 +174,3 @@ def compare_params(model, content, style_image, config=None, params=PARAMS, step
     loss = style.StyleContentLoss(model, content, style_image, config)
     return {kind: transfer(model, content, style_image, config, kind, steps=steps, seed=seed,
                            progress=progress, lr=lr, loss=loss) for kind in params}
-
-
-# ---------------------------------------------- demo settings (lucid_repro.outputs)
-
-DEMO_CONTENT = "zurich"
-DEMO_STYLE = "starry_night"
-
-# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow):
-# flag -> value. "article" = style_transfer_2d.ipynb's procedure: batch [generated, content,
-# random crop of the style image at its own resolution] through the standard transforms,
-# Adam 0.05, 512 steps, both parameterizations compared on the unchanged (max-pool)
-# network; layers and losses are the model's StyleConfig (Lucid's for inception_v1).
-# "demo" = the scripts' defaults (the model's StyleConfig: on VGG19 pixels, fixed
-# targets, no transforms, average pooling).
-RUN_PRESETS = {
-    "article": {"size": 512, "steps": 512, "lr": 0.05, "param": "both", "batch_mode": "lucid",
-                "pooling": "max", "style_fit": "native", "content": "zurich", "style": "starry_night"},
-    "demo": {"size": 256, "steps": 256, "lr": 0.05, "param": None, "batch_mode": None, "pooling": "avg",
-             "style_fit": "content", "content": "zurich", "style": "starry_night"},
-}

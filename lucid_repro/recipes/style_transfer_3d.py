@@ -5,9 +5,9 @@ The article's "Style Transfer for Textures through 3D Rendering" section and Luc
 camera (distance 10-12, field of view 10 degrees); the learned texture and the
 mesh's original texture are sampled through the same (u, v, mask) map (one gather on
 their concatenated channels, black background), and the network sees the batch
-[learned view, original view (content), style image] (`batch="lucid"`, the demo preset) or,
+[learned view, original view (content), style image] (`batch_mode="lucid"`, the library and demo rows) or,
 as in Lucid's notebook, [learned view, original view] with the style Grams computed once
-from the whole style image (`batch="content"`, the article preset). The loss is
+from the whole style image (`batch_mode="content"`, the article row). The loss is
 
     style:   sum over style layers of mean |Gram(learned view) - Gram(style)|, where
              Gram(learned view) is replaced by its moving average over recent views
@@ -32,16 +32,16 @@ import numpy as np
 from lucid_repro.errors import UserError
 from lucid_repro.gl.render import STYLE_TRANSFER_DISTS
 from lucid_repro.gl.views import check_sizes, make_renderer, random_view_inputs
-from lucid_repro.optvis.style_config import StyleConfig, config_for
+from lucid_repro.optvis.style_config import GATYS_STYLE_LAYERS, StyleConfig, config_for
 
 # TensorFlow is imported inside the functions that need it, so that the scripts can
 # reject bad input (sizes, meshes, style images) in a second, before TF loads.
 
 LUCID_LR = 0.05
 LUCID_STYLE_DECAY = 0.95
-DEFAULT_TEXTURE_SIZE = 512      # Lucid: 1024 (CPU-friendly default here)
-DEFAULT_VIEW_SIZE = 224         # Lucid: 512 x 512 renders
-DEFAULT_STEPS = 300             # Lucid: 400 (800 for the article's figures)
+LUCID_TEXTURE_SIZE = 1024
+LUCID_VIEW_SIZE = 512           # 512 x 512 renders
+LUCID_STEPS = 400               # 800 for the article's figures
 SPREAD_VIEWS = 16
 # Gram moving average: "lucid" = TF1 ExponentialMovingAverage (shadow starts at 0, not
 # debiased: (1 - 0.95^t) G for a constant G), "first" = starts at the first value
@@ -49,42 +49,29 @@ GRAM_AVERAGES = {"lucid": "zero", "first": "first"}
 # where the style Grams come from: "lucid" = the style image scaled to the view size,
 # centre-cropped and in the batch every step; "content" = Lucid's notebook: Grams
 # computed once from the whole style image, batch [learned view, original view]
-STYLE_BATCHES = ("lucid", "content")
-
-# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow).
-# "article" = style_transfer_3d.ipynb: 1024 texture, 512 x 512 renders, 400 steps (800 for the article's batch), Adam 0.05,
-# decay 0.95 with TF1's zero-started EMA, style Grams once from the whole style image.
-RUN_PRESETS = {
-    "article": {"mesh": "bunny", "texture_size": 1024, "view_size": 512, "steps": 400, "lr": 0.05,
-                "style_decay": 0.95, "gram_average": "lucid", "style_batch": "content",
-                "style": "starry_night"},
-    "demo": {"mesh": "bunny", "texture_size": 512, "view_size": 224, "steps": 300, "lr": 0.05,
-             "style_decay": 0.95, "gram_average": "first", "style_batch": "lucid",
-             "style": "starry_night"},
-}
+BATCH_MODES_3D = ("lucid", "content")
 
 
-GATYS_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 _VGG = StyleConfig(GATYS_STYLE_LAYERS, ("relu4_2",), content_weight=4.0, weighting="relative",
-                   batch="lucid", param="texture",
+                   batch_mode="lucid", param="texture",
                    source="Gatys et al. layers, mean L1, each term relative to its target's magnitude")
 STYLE_CONFIGS = {
     "inception_v1": StyleConfig(("conv2d2", "mixed3a", "mixed3b", "mixed4a", "mixed4b", "mixed4c"),
-                                ("mixed3b",), content_weight=100.0, weighting="none", batch="lucid",
+                                ("mixed3b",), content_weight=100.0, weighting="none", batch_mode="lucid",
                                 param="texture", source="Lucid style_transfer_3d notebook"),
     "vgg19": _VGG,
     "ranvgg19": _VGG,
 }
 
 
-def style_config(model, style_layers=None, content_layer=None, content_weight=None, batch=None):
+def style_config(model, style_layers=None, content_layer=None, content_weight=None, batch_mode=None):
     """The model family's StyleConfig (`style.config_for`) with optional overrides
-    (batch: "lucid" or "content", see STYLE_BATCHES)."""
-    if batch is not None and batch not in STYLE_BATCHES:
-        raise UserError(f"style batch must be one of {', '.join(STYLE_BATCHES)}, got {batch!r}")
+    (batch_mode: "lucid" or "content", see BATCH_MODES_3D)."""
+    if batch_mode is not None and batch_mode not in BATCH_MODES_3D:
+        raise UserError(f"batch mode must be one of {', '.join(BATCH_MODES_3D)}, got {batch_mode!r}")
     return config_for(model, STYLE_CONFIGS, params=("texture",), style_layers=style_layers,
                       content_layers=None if content_layer is None else (content_layer,),
-                      content_weight=content_weight, batch=batch)
+                      content_weight=content_weight, batch_mode=batch_mode)
 
 
 # ----------------------------------------------------------------------------- content
@@ -129,12 +116,12 @@ def reference_view(renderer, content_texture):
     return sample_texture(content_texture, uvm, 0.0).numpy()
 
 
-def transfer_3d(model, style_image, mesh="bunny", texture_size=DEFAULT_TEXTURE_SIZE,
-                view_size=DEFAULT_VIEW_SIZE, steps=DEFAULT_STEPS, style_decay=LUCID_STYLE_DECAY,
+def transfer_3d(model, style_image, mesh="bunny", texture_size=LUCID_TEXTURE_SIZE,
+                view_size=LUCID_VIEW_SIZE, steps=LUCID_STEPS, style_decay=LUCID_STYLE_DECAY,
                 lr=LUCID_LR, seed=0, progress=True, renderer=None, cfg=None, thresholds=None,
                 timings=None, stop_when=None, gram_average="first", style_full=None):
     """Restyle `mesh`'s texture. style_image: float [view_size, view_size, 3] (see
-    `assets.load_square`). gram_average: see GRAM_AVERAGES. With cfg.batch == "content"
+    `assets.load_square`). gram_average: see GRAM_AVERAGES. With cfg.batch_mode == "content"
     the style Grams come once from `style_full` (the whole style image, any size;
     default style_image) and the batch is [learned view, original view].
     Returns (RenderResult whose images are textures, renderer, objective)."""
@@ -149,7 +136,7 @@ def transfer_3d(model, style_image, mesh="bunny", texture_size=DEFAULT_TEXTURE_S
     own = renderer is None
     renderer = make_renderer(mesh, view_size) if own else renderer
     try:
-        in_batch = cfg.batch != "content"
+        in_batch = cfg.batch_mode != "content"
         target = style_image if in_batch or style_full is None else style_full
         loss = view_loss(model, cfg, target, reference_view(renderer, content))
         result = render.render(
@@ -174,7 +161,7 @@ def average_init(gram_average):
     return GRAM_AVERAGES[gram_average]
 
 
-def transfer_flat(model, style_image, content_texture, size, steps=DEFAULT_STEPS,
+def transfer_flat(model, style_image, content_texture, size, steps=LUCID_STEPS,
                   style_decay=LUCID_STYLE_DECAY, lr=LUCID_LR, seed=0, progress=True, cfg=None,
                   gram_average="first", style_full=None):
     """The naive baseline: 2D style transfer of the flat texture image (size x size),
@@ -185,7 +172,7 @@ def transfer_flat(model, style_image, content_texture, size, steps=DEFAULT_STEPS
 
     cfg = cfg or style_config(model)
     content = fit_texture(content_texture, size, "content texture")
-    in_batch = cfg.batch != "content"
+    in_batch = cfg.batch_mode != "content"
     loss = view_loss(model, cfg, style_image if in_batch or style_full is None else style_full, content)
     return render.render(
         model, loss.objective(style_decay, average_init(gram_average)),

@@ -21,8 +21,8 @@ import tensorflow as tf
 
 from lucid_repro import assets
 from lucid_repro.errors import UserError
+from lucid_repro.models.families import family_of, pick
 from lucid_repro.optvis import objectives, param, render, style
-from lucid_repro.optvis.param import default_image_kind
 
 # Gatys 2015: conv1_1, pool1..pool4 (Caffe's conv1_1 blob is rectified in place: relu1_1)
 GATYS_LAYERS = ("relu1_1", "pool1", "pool2", "pool3", "pool4")
@@ -44,9 +44,9 @@ class TextureResult:
 
 
 def default_layers(model):
-    for key, layers in DEFAULT_LAYERS.items():
-        if model.name == key or model.name.startswith(key + "_"):
-            return layers
+    layers = pick(DEFAULT_LAYERS, model)
+    if layers is not None:
+        return layers
     raise UserError(f"no default texture layers for model {model.name}; give --layers")
 
 
@@ -59,7 +59,7 @@ def parse_layers(model, layers):
 def default_weighting(model):
     """He et al.'s omega_l on the random VGG19, relative errors otherwise (BUILD_NOTES "Gram and
     content losses")."""
-    return "omega" if model.name.startswith("ranvgg19") else "relative"
+    return "omega" if family_of(model).random_weights else "relative"
 
 
 class GramTargets:
@@ -103,7 +103,7 @@ def synthesize(model, texture, layers=None, size=128, steps=256, param_kind=None
     if size <= 0 or steps <= 0:
         raise UserError(f"size and steps must be positive, got size={size} steps={steps}")
     layers = parse_layers(model, layers)
-    param_kind = param_kind or default_image_kind(model)
+    param_kind = param_kind or family_of(model).default_param
     targets = targets or GramTargets(model, texture, layers, size, loss, weighting)
     if tv_weight < 0:
         raise UserError(f"tv_weight must be >= 0, got {tv_weight}")
@@ -135,7 +135,7 @@ def figure(model, textures, layers=None, size=128, steps=256, param_kind=None, s
     per-layer Gram losses of every synthesis.
     """
     layers = parse_layers(model, layers)
-    param_kind = param_kind or default_image_kind(model)
+    param_kind = param_kind or family_of(model).default_param
     rows = [[center_crop(resize_to_cover(t, size), size) for t in textures.values()]]
     record = {"model": model.name, "size": size, "steps": steps, "param": param_kind,
               "layer_sets": [list(layers[:k + 1]) for k in range(len(layers))], "results": {}}

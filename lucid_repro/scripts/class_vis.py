@@ -10,9 +10,11 @@ with --logits_layer. The offline VGG19 has no classifier head and is refused.
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, limit_flags
 
 common.define_model_flags(default_model="inception_v1")
+common.define_checkpoint_flags()
+limit_flags.define(memory=True)
 flags.DEFINE_integer("class", None, "class index (InceptionV1: 0..1007 of the inception5h labels)")
 flags.DEFINE_enum("method", "both", ["yosinski", "fft", "both"], "regularization / parameterization")
 flags.DEFINE_integer("size", 224, "image side in pixels")

@@ -1,4 +1,8 @@
-"""Shared plumbing of the absl scripts: model flags, one-line errors, exit 2."""
+"""Shared plumbing of the absl scripts: one-line errors, exit 2, and the flag groups a
+script picks: `define_model_flags` (the model, its keras: options, --seed, --progress),
+`define_checkpoint_flags` (scripts with an optimization loop to checkpoint); the budget
+flags are `limit_flags.define(...)`, the mesh flags `mesh_flags.define`, the random-VGG
+flags `random_vgg_flags.define`, --preset `preset_flags.define(SECTION)`."""
 import contextlib
 import sys
 
@@ -6,9 +10,11 @@ from absl import app, flags, logging
 
 from lucid_repro.errors import Interrupted, UserError
 from lucid_repro.runtime import deterministic, import_tensorflow_quietly
-from lucid_repro.scripts import limit_flags  # noqa: F401  --max_image_pixels, --max_mesh_faces, --max_memory_gb
 
 FLAGS = flags.FLAGS
+# The flags this module's functions define belong to the script that calls them, so that
+# the script's --help lists them with their defaults (absl attributes a flag to its caller).
+flags.disclaim_key_flags()
 CHECKPOINT_MINUTES = 5
 
 
@@ -30,6 +36,11 @@ def define_model_flags(default_model="vgg19"):
                       "Python code (Lambda layers); only for files you trust")
     flags.DEFINE_integer("seed", 0, "random seed (same seed and flags give the same image)")
     flags.DEFINE_bool("progress", True, "show a progress bar")
+
+
+def define_checkpoint_flags():
+    """--checkpoint_every, --checkpoint, --resume: for scripts whose optimization loop
+    (`render.render`) can be interrupted and resumed."""
     flags.DEFINE_integer("checkpoint_every", 0,
                          "save the optimization state every N steps next to the output (0: every "
                          f"{CHECKPOINT_MINUTES} minutes of wall time; always on Ctrl-C/SIGTERM)")
@@ -37,10 +48,34 @@ def define_model_flags(default_model="vgg19"):
     flags.DEFINE_bool("resume", False, "continue an interrupted run from its checkpoint (same flags)")
 
 
+_ALIASES = {}     # deprecated flag name -> the flag it now is
+
+
+def define_deprecated_alias(old, new):
+    """--old as a deprecated spelling of --new (same parser): it still works, sets --new
+    (as if given) and prints one 'warning: ...' line saying the new name."""
+    target = FLAGS[new]
+    flags.DEFINE(target.parser, old, None, f"deprecated: use --{new}", serializer=target.serializer)
+    _ALIASES[old] = new
+
+
+def resolve_deprecated_aliases(flag_values=None):
+    """Move each deprecated alias given on the command line to its new flag (called by
+    `run` before main)."""
+    fv = flag_values if flag_values is not None else FLAGS
+    for old, new in _ALIASES.items():
+        if old in fv and fv[old].present:
+            print(f"warning: --{old} is deprecated; use --{new}")
+            if not fv[new].present:
+                fv[new].value = fv[old].value
+                fv[new].present = 1
+
+
 def model_kwargs():
     """Keyword arguments of `models.load` the flags give for --model (keras: options)."""
     keras_flags = ("preprocess", "input_range", "custom_objects", "unsafe_deserialization")
-    if not FLAGS.model.startswith("keras:"):
+    from lucid_repro.models.families import is_keras_file
+    if not is_keras_file(FLAGS.model):
         used = [f for f in keras_flags if FLAGS[f].present]
         if used:
             raise UserError(f"--{used[0]} applies to --model=keras:PATH only")
@@ -63,8 +98,9 @@ def model_kwargs():
 
 def load_model_from_flags():
     from lucid_repro import models
+    from lucid_repro.models.families import needs_seed
     kwargs = model_kwargs()
-    if FLAGS.model == "ranvgg19":
+    if needs_seed(FLAGS.model):
         kwargs["seed"] = FLAGS.seed
     model = models.load(FLAGS.model, path=FLAGS.weights, **kwargs)
     describe_model(model)
@@ -191,6 +227,7 @@ def run(main):
         if not FLAGS["verbosity"].present:   # TF's savers log INFO lines through absl
             logging.set_verbosity(logging.WARNING)
         _library_warnings_to_stdout()
+        resolve_deprecated_aliases()
         try:
             with _checkpoint_session():
                 return main(argv)

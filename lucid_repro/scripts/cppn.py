@@ -14,22 +14,26 @@ Morph (no network needed):
 """
 from absl import flags
 
-from lucid_repro.scripts import common, preset_flags
+from lucid_repro.scripts import common, limit_flags, preset_flags
+from lucid_repro.sections.cppn import SECTION
 
+D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
-preset_flags.define()
-flags.DEFINE_string("objective", "conv5_1:15", "'layer:channel' (channel) or 'layer' (DeepDream)")
-flags.DEFINE_integer("size", 224, "training resolution in pixels")
-flags.DEFINE_integer("render_size", 1024, "resolution of the final image / morph frames")
-flags.DEFINE_integer("steps", 512, "optimization steps")
-flags.DEFINE_float("lr", 0.005, "Adam learning rate (Lucid's xy2rgb notebook: 0.005)")
-flags.DEFINE_integer("every", 8, "a training-video frame every this many steps")
-flags.DEFINE_bool("transforms", False, "use transformation robustness (Lucid's CPPN notebook: none)")
-flags.DEFINE_integer("layers", 8, "CPPN hidden layers")
-flags.DEFINE_integer("width", 24, "CPPN hidden channels")
-flags.DEFINE_enum("activation", "composite", ["composite", "composite_unbiased", "relu_normalized"],
+common.define_checkpoint_flags()
+limit_flags.define(memory=True)
+preset_flags.define(SECTION)
+flags.DEFINE_string("objective", D["objective"], "'layer:channel' (channel) or 'layer' (DeepDream)")
+flags.DEFINE_integer("size", D["size"], "training resolution in pixels")
+flags.DEFINE_integer("render_size", D["render_size"], "resolution of the final image / morph frames")
+flags.DEFINE_integer("steps", D["steps"], "optimization steps")
+flags.DEFINE_float("lr", D["lr"], "Adam learning rate (Lucid's xy2rgb notebook: 0.005)")
+flags.DEFINE_integer("every", D["every"], "a training-video frame every this many steps")
+flags.DEFINE_bool("transforms", D["transforms"], "use transformation robustness (Lucid's CPPN notebook: none)")
+flags.DEFINE_integer("layers", D["layers"], "CPPN hidden layers")
+flags.DEFINE_integer("width", D["width"], "CPPN hidden channels")
+flags.DEFINE_enum("activation", D["activation"], ["composite", "composite_unbiased", "relu_normalized"],
                   "CPPN activation")
-flags.DEFINE_bool("normalize", False, "instance normalization after each hidden layer")
+flags.DEFINE_bool("normalize", D["normalize"], "instance normalization after each hidden layer")
 flags.DEFINE_string("interpolate_from", None, "morph mode: first weights (.npz written by this script)")
 flags.DEFINE_string("interpolate_to", None, "morph mode: last weights (.npz)")
 flags.DEFINE_integer("frames", 30, "morph mode: number of frames (>= 2)")
@@ -45,7 +49,7 @@ def main(argv):
 
     morph_mode = bool(FLAGS.interpolate_from or FLAGS.interpolate_to)
     if not morph_mode:
-        preset_flags.apply("cppn")
+        preset_flags.apply(SECTION)
     common.positive("render_size", FLAGS.render_size)
     common.positive("fps", FLAGS.fps)
     if morph_mode:
@@ -68,7 +72,7 @@ def main(argv):
     # TensorFlow is imported only after the cheap checks
     from lucid_repro.optvis import objectives
     from lucid_repro.optvis.param.cppn import load_weights
-    from lucid_repro.outputs import cppn as cppn_files
+    from lucid_repro.sections import cppn as cppn_files
     from lucid_repro.recipes import cppn
 
     if morph_mode:
@@ -86,7 +90,7 @@ def main(argv):
                            num_hidden_channels=FLAGS.width, activation=FLAGS.activation,
                            normalize=FLAGS.normalize)
     paths = cppn_files.save_training(result, p, FLAGS.output, render_size=FLAGS.render_size, fps=FLAGS.fps)
-    from lucid_repro.outputs import write_json
+    from lucid_repro.sections import write_json
     paths.append(write_json(stem + ".json", {
         "objective": FLAGS.objective, "model": FLAGS.model, "start": float(-result.losses[0]),
         "final": float(-result.losses[-1]), "preset": preset_flags.record()}))

@@ -9,9 +9,11 @@ keeps it reasonable on a CPU (~1 min at 256 px on VGG19).
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, limit_flags
 
 common.define_model_flags()
+common.define_checkpoint_flags()
+limit_flags.define(images=True, memory=True)
 flags.DEFINE_string("image", None, "photo to dream on (default: the packaged bridge.jpg)")
 flags.DEFINE_string("layer", None, "layer whose squared activations to maximize "
                     "(default: relu4_2 on VGG19, mixed4c on InceptionV1)")

@@ -9,18 +9,23 @@ relative reconstruction loss ||phi(x) - phi(x0)||^2 / ||phi(x0)||^2 and stores i
 """
 from absl import flags
 
-from lucid_repro.scripts import common, random_vgg_flags
+from lucid_repro.scripts import common, limit_flags, preset_flags, random_vgg_flags
+from lucid_repro.sections.feature_inversion import SECTION
 
+D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
-flags.DEFINE_string("image", "zurich", "image to invert: a path or a packaged name")
-flags.DEFINE_string("layer", "relu4_1", "layer (or comma-separated layers) whose activations are matched")
-flags.DEFINE_integer("size", 128, "longer side of the image in pixels")
-flags.DEFINE_integer("steps", 256, "optimization steps")
-flags.DEFINE_enum("param", None, ["fft", "pixel"],
+common.define_checkpoint_flags()
+limit_flags.define(images=True, memory=True)
+preset_flags.define(SECTION)
+flags.DEFINE_string("image", D["image"], "image to invert: a path or a packaged name")
+flags.DEFINE_string("layer", D["layer"], "layer (or comma-separated layers) whose activations are matched")
+flags.DEFINE_integer("size", D["size"], "longer side of the image in pixels")
+flags.DEFINE_integer("steps", D["steps"], "optimization steps")
+flags.DEFINE_enum("param", D["param"], ["fft", "pixel"],
                   "image parameterization (default: pixel for the VGGs, fft otherwise)")
-flags.DEFINE_float("tv_weight", 0.0, "weight of the total-variation (beta = 2) prior")
-flags.DEFINE_float("lr", 0.05, "Adam learning rate")
-random_vgg_flags.define("the image")
+flags.DEFINE_float("tv_weight", D["tv_weight"], "weight of the total-variation (beta = 2) prior")
+flags.DEFINE_float("lr", D["lr"], "Adam learning rate")
+random_vgg_flags.define("the image", pooling=D["pooling"])
 flags.DEFINE_string("output", "inversion.png", "output PNG (JSON of the loss next to it)")
 FLAGS = flags.FLAGS
 
@@ -28,11 +33,13 @@ FLAGS = flags.FLAGS
 def main(argv):
     import os
 
+    preset_flags.apply(SECTION)
+
     from lucid_repro.assets import available_images, load, resize_longer_side, resolve_image
     from lucid_repro.errors import UserError
+    from lucid_repro.models.families import family_of
     from lucid_repro.images import save_image
-    from lucid_repro.optvis.param import default_image_kind
-    from lucid_repro.outputs import write_json
+    from lucid_repro.sections import write_json
     from lucid_repro.recipes import feature_inversion as fi
 
     for name in ("size", "steps", "lr"):
@@ -54,7 +61,7 @@ def main(argv):
     r = fi.invert(model, image, layers, steps=FLAGS.steps, param_kind=FLAGS.param, tv_weight=FLAGS.tv_weight,
                   lr=FLAGS.lr, seed=FLAGS.seed, progress=FLAGS.progress)
     record = {"model": model.name, "image": FLAGS.image, "size": list(image.shape[:2]), "layers": layers,
-              "steps": FLAGS.steps, "param": FLAGS.param or default_image_kind(model), "tv_weight": FLAGS.tv_weight,
+              "steps": FLAGS.steps, "param": FLAGS.param or family_of(model).default_param, "tv_weight": FLAGS.tv_weight,
               "relative_loss": r.loss, "layer_losses": r.layer_losses, "seed": FLAGS.seed,
               "pooling": FLAGS.pooling, "stacked": report}
     stem = os.path.splitext(FLAGS.output)[0]

@@ -5,9 +5,11 @@ python -m lucid_repro.scripts.feature_vis --model=vgg19 --objective=conv4_2:17 \
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, limit_flags
 
 common.define_model_flags()
+common.define_checkpoint_flags()
+limit_flags.define(memory=True)
 flags.DEFINE_string("objective", "conv5_1:15", "'layer:channel' (channel) or 'layer' (DeepDream)")
 flags.DEFINE_integer("size", 128, "image side in pixels")
 flags.DEFINE_integer("steps", 256, "optimization steps")

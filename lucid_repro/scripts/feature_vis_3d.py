@@ -10,22 +10,26 @@ timings). --naive optimizes a flat 2D image instead and wraps it on the mesh
 """
 from absl import flags
 
-from lucid_repro.scripts import common, mesh_flags, preset_flags
+from lucid_repro.scripts import common, limit_flags, mesh_flags, preset_flags
+from lucid_repro.sections.feature_vis_3d import SECTION
 
+D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
-preset_flags.define()
-flags.DEFINE_string("objective", "conv4_2:17", "'layer:channel' (channel) or 'layer' (DeepDream)")
-mesh_flags.define(steps=400, lr=0.03, naive_help="optimize a flat 2D image", output_dir="feature_vis_3d_out")
+common.define_checkpoint_flags()
+limit_flags.define(images=True, meshes=True, memory=True)
+preset_flags.define(SECTION)
+flags.DEFINE_string("objective", D["objective"], "'layer:channel' (channel) or 'layer' (DeepDream)")
+mesh_flags.define(D, naive_help="optimize a flat 2D image", output_dir="feature_vis_3d_out")
 FLAGS = flags.FLAGS
 
 
 def main(argv):
-    preset_flags.apply("feature_vis_3d")
+    preset_flags.apply(SECTION)
     # cheap checks first: bad sizes and meshes fail in a second, before TensorFlow loads
     mesh = mesh_flags.check_and_load_mesh(batch=1)
 
     from lucid_repro.optvis import objectives
-    from lucid_repro.outputs import feature_vis_3d
+    from lucid_repro.sections import feature_vis_3d
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
     paths = feature_vis_3d.run(model, objective, FLAGS.output_dir, mesh=mesh,

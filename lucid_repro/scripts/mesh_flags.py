@@ -5,17 +5,21 @@ from absl import flags
 from lucid_repro.scripts import common
 
 FLAGS = flags.FLAGS
+# The flags this module's functions define belong to the script that calls them, so that
+# the script's --help lists them with their defaults (absl attributes a flag to its caller).
+flags.disclaim_key_flags()
 
 
-def define(steps, lr, naive_help, output_dir, mesh_help=""):
-    """`steps`, `lr`: Lucid's notebook values (the defaults)."""
-    flags.DEFINE_string("mesh", "bunny", "packaged mesh name, directory of .3d buffers, or .obj file"
+def define(defaults, naive_help, output_dir, mesh_help=""):
+    """`defaults`: the section's "library" row (mesh, texture_size, view_size, steps, lr, frames)."""
+    d = defaults
+    flags.DEFINE_string("mesh", d["mesh"], "packaged mesh name, directory of .3d buffers, or .obj file"
                         + (f" ({mesh_help})" if mesh_help else ""))
-    flags.DEFINE_integer("texture_size", 512, "texture side in texels (Lucid: 1024)")
-    flags.DEFINE_integer("view_size", 224, "rendered view side in pixels (Lucid: 512)")
-    flags.DEFINE_integer("steps", steps, "optimization steps, one random view each (Lucid: 400)")
-    flags.DEFINE_float("lr", lr, f"Adam learning rate (Lucid's notebook: {lr:g})")
-    flags.DEFINE_integer("frames", 24, "turntable GIF frames (>= 2)")
+    flags.DEFINE_integer("texture_size", d["texture_size"], "texture side in texels (Lucid: 1024)")
+    flags.DEFINE_integer("view_size", d["view_size"], "rendered view side in pixels (Lucid: 512)")
+    flags.DEFINE_integer("steps", d["steps"], "optimization steps, one random view each (Lucid: 400)")
+    flags.DEFINE_float("lr", d["lr"], f"Adam learning rate (Lucid's notebook: {d['lr']:g})")
+    flags.DEFINE_integer("frames", d["frames"], "turntable GIF frames (>= 2)")
     flags.DEFINE_bool("naive", False, f"baseline: {naive_help}, wrapped on the mesh")
     flags.DEFINE_integer("naive_size", None, "side of the flat image for --naive "
                          "(default: texture_size / texels per view pixel, same pattern scale)")

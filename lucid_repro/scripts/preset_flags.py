@@ -1,75 +1,50 @@
-"""--preset for the scripts of the article's sections: "demo" (the default: small, fast
-settings, the scripts' defaults) or "article" (the article's / Lucid's exact settings,
-mapped to VGG19 where the article used GoogLeNet, and Lucid's own numbers with
---model=inception_v1).
+"""--preset: run a script at one row of its section's settings table
+(`lucid_repro.sections.<name>.SECTION.settings`, see `lucid_repro.sections.base`).
 
-Each section's recipe holds its table as plain data, `RUN_PRESETS = {"article": {...},
-"demo": {...}}`: flag name -> value, plus an optional "by_model" dict (model family ->
-flag values that replace the common ones for that model). Flags given on the command
-line win over the preset (absl's `FLAGS[name].present`). `record()` is what the run's
-JSON stores: the preset's name and every resolved value.
+    library  the script's flag defaults (the default preset; `--help` shows these values)
+    demo     what `make demo` runs
+    quick    `make demo --quick` (tiny sizes)
+    article  the article's / Lucid's exact settings (VGG19 stand-ins where the article used
+             GoogLeNet; Lucid's own numbers with --model=inception_v1)
+    paper    the original paper's settings, where the section has them
 
-No TensorFlow here: the preset is applied before the scripts' cheap checks, so the
-tables are literals that `table_of` reads from the recipe's source (`ast.literal_eval`)
-without importing the recipe (tests check it equals the imported `RUN_PRESETS`).
+Flags given on the command line win over the preset (absl's `FLAGS[name].present`); a row's
+values that are not flags of the script (e.g. the demo's list of units) are not applied.
+`record()` is what the run's JSON stores: the preset's name and every resolved value.
+
+No TensorFlow here: the declarations are plain data, read while the flags are defined.
 """
-import ast
-import os
-
 from absl import flags
 
 FLAGS = flags.FLAGS
-PRESET_NAMES = ("demo", "article")
+# The flags this module's functions define belong to the script that calls them, so that
+# the script's --help lists them with their defaults (absl attributes a flag to its caller).
+flags.disclaim_key_flags()
+DEFAULT_PRESET = "library"
 _applied = {}
 
 
-def define(default="demo"):
-    flags.DEFINE_enum("preset", default, list(PRESET_NAMES),
-                      "demo = small, fast settings; article = the article's exact settings "
-                      "(sizes, steps, learning rates, transforms, layers); explicit flags win")
+def define(section, default=DEFAULT_PRESET):
+    """--preset over the rows `section` has."""
+    flags.DEFINE_enum("preset", default, list(section.rows),
+                      "row of the settings table to run (explicit flags win): "
+                      + "; ".join(f"{r} = {_describe(section, r)}" for r in section.rows))
 
 
-def table_of(section):
-    """The RUN_PRESETS literal of recipes/<section>.py, without importing the module."""
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes",
-                        section + ".py")
-    with open(path) as f:
-        tree = ast.parse(f.read(), path)
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "RUN_PRESETS"
-                                                for t in node.targets):
-            return ast.literal_eval(node.value)
-    raise KeyError(f"recipes/{section}.py has no RUN_PRESETS")
+def _describe(section, row):
+    return {"library": "these flags' defaults", "demo": "make demo's settings",
+            "quick": "make demo --quick (tiny)", "article": "the article's exact settings",
+            "paper": "the original paper's settings"}.get(row, row) + \
+        (f" ({section.sources[row]})" if row in ("article", "paper") and row in section.sources else "")
 
 
-def model_family(model_name):
-    """'vgg19', 'ranvgg19', 'inception_v1' (or the name itself) for a --model value."""
-    name = str(model_name or "")
-    for family in ("ranvgg19", "vgg19", "inception_v1"):
-        if name == family or name.startswith(family + "_"):
-            return family
-    return name
-
-
-def resolve(table, preset, model_name=None):
-    """The flag values of `preset` in `table` for `model_name` (by_model entries applied)."""
-    if preset not in table:
-        raise KeyError(f"no preset {preset!r}; known: {', '.join(table)}")
-    values = {k: v for k, v in table[preset].items() if k != "by_model"}
-    values.update(table[preset].get("by_model", {}).get(model_family(model_name), {}))
-    return values
-
-
-def apply(table, preset=None, model_name=None, flag_values=None):
-    """Set every flag of the preset that was not given on the command line. `table`: a
-    RUN_PRESETS dict or a section name (see `table_of`). Returns the record: {"name":
-    preset, "section", "values": {flag: value in use}, "overridden": [flags given]}."""
+def apply(section, preset=None, model_name=None, flag_values=None):
+    """Set every flag of the preset row that was not given on the command line. Returns the
+    record: {"name": preset, "section", "values": {flag: value in use}, "overridden": [flags given]}."""
     fv = flag_values if flag_values is not None else FLAGS
     preset = preset or fv.preset
-    section = table if isinstance(table, str) else None
-    table = table_of(table) if isinstance(table, str) else table
-    model_name = model_name if model_name is not None else getattr(fv, "model", None)
-    values = resolve(table, preset, model_name)
+    model_name = model_name if model_name is not None else (fv["model"].value if "model" in fv else None)
+    values = {k: v for k, v in section.row(preset, model_name).items() if k in fv}
     overridden = []
     for name, value in values.items():
         if fv[name].present:
@@ -77,7 +52,7 @@ def apply(table, preset=None, model_name=None, flag_values=None):
         else:
             fv[name].value = list(value) if isinstance(value, tuple) else value
     _applied.clear()
-    _applied.update(name=preset, section=section, values={n: _plain(fv[n].value) for n in values},
+    _applied.update(name=preset, section=section.name, values={n: _plain(fv[n].value) for n in values},
                     overridden=sorted(overridden))
     return record()
 

@@ -6,12 +6,16 @@ from absl import flags
 from lucid_repro.scripts import common
 
 FLAGS = flags.FLAGS
+# The flags this module's functions define belong to the script that calls them, so that
+# the script's --help lists them with their defaults (absl attributes a flag to its caller).
+flags.disclaim_key_flags()
 STACKED_FLAGS = ("stacked_k", "stacked_steps", "stacked_size")
 
 
-def define(built_on):
-    """`built_on`: what the stacked weights are chosen on ("the image", "the texture", ...)."""
-    flags.DEFINE_enum("pooling", "avg", ["avg", "max"], "VGG pooling (Gatys and He et al.: avg)")
+def define(built_on, pooling):
+    """`built_on`: what the stacked weights are chosen on ("the image", "the texture", ...);
+    `pooling`: the default of --pooling (the section's "library" row)."""
+    flags.DEFINE_enum("pooling", pooling, ["avg", "max"], "VGG pooling (Gatys and He et al.: avg)")
     flags.DEFINE_bool("stacked", False,
                       f"ranvgg19: He et al.'s greedy stacked random weights (built on {built_on})")
     flags.DEFINE_integer("stacked_k", 4, "stacked: weight sets sampled per layer")

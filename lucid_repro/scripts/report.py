@@ -13,7 +13,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    from lucid_repro.outputs import report
+    from lucid_repro import report
     out = FLAGS.output_dir
     if not out or not os.path.isdir(out):
         print(f"error: --output_dir {out} is not a directory", file=sys.stderr)

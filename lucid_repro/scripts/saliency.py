@@ -12,9 +12,10 @@ import os
 
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, limit_flags
 
 common.define_model_flags()
+limit_flags.define(images=True, memory=True)
 flags.DEFINE_string("image", None, "photo to explain (default: the packaged bridge.jpg)")
 flags.DEFINE_enum("method", "vanilla", ["vanilla", "guided"], "plain gradient or guided backprop")
 flags.DEFINE_integer("class", None, "class index whose logit to explain (needs a classifier)")

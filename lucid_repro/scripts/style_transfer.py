@@ -11,22 +11,26 @@ losses and stores them in <output stem>.json.
 """
 from absl import flags
 
-from lucid_repro.scripts import common, preset_flags, random_vgg_flags
+from lucid_repro.scripts import common, limit_flags, preset_flags, random_vgg_flags
+from lucid_repro.sections.style_transfer import SECTION
 
+D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
-preset_flags.define()
-flags.DEFINE_string("content", "zurich", "content image: a path or a packaged name")
-flags.DEFINE_string("style", "starry_night", "style image: a path or a packaged name")
-flags.DEFINE_enum("param", None, ["fft", "pixel", "both"],
+common.define_checkpoint_flags()
+limit_flags.define(images=True, memory=True)
+preset_flags.define(SECTION)
+flags.DEFINE_string("content", D["content"], "content image: a path or a packaged name")
+flags.DEFINE_string("style", D["style"], "style image: a path or a packaged name")
+flags.DEFINE_enum("param", D["param"], ["fft", "pixel", "both"],
                   "fft = Fourier + decorrelated colours (the article's), pixel = plain pixels, both = compare "
                   "(default: the model's style configuration: fft for inception_v1, pixel for the VGGs)")
-flags.DEFINE_integer("size", 256, "longer side of the output (and of the content image) in pixels")
-flags.DEFINE_integer("steps", 256, "optimization steps (Lucid: 512)")
+flags.DEFINE_integer("size", D["size"], "longer side of the output (and of the content image) in pixels")
+flags.DEFINE_integer("steps", D["steps"], "optimization steps (Lucid: 512)")
 flags.DEFINE_float("style_scale", 1.0, "style image longer side relative to the output's")
-flags.DEFINE_enum("style_fit", "content", ["content", "native"],
+flags.DEFINE_enum("style_fit", D["style_fit"], ["content", "native"],
                   "content = style image rescaled to --style_scale x the output's longer side; native = "
                   "at its own resolution (Lucid's notebook), enlarged only to cover the output")
-flags.DEFINE_float("lr", 0.05, "Adam learning rate")
+flags.DEFINE_float("lr", D["lr"], "Adam learning rate")
 flags.DEFINE_string("style_layers", None, "comma-separated style layers (default: the model's style configuration)")
 flags.DEFINE_string("content_layers", None, "comma-separated content layers (default: the model's style configuration)")
 flags.DEFINE_float("content_weight", None, "content weight (default: the model's style configuration)")
@@ -36,10 +40,10 @@ flags.DEFINE_enum("loss", None, ["mean_l1", "squared"], "Gram distance (default:
 flags.DEFINE_enum("content_loss", None, ["mean_l1", "squared"], "content distance (default: the model's style configuration)")
 flags.DEFINE_enum("weighting", None, ["none", "omega", "relative"],
                   "per-term weights: none, omega (He et al. Eq. 4) or relative errors (default: the model's style configuration)")
-flags.DEFINE_enum("batch_mode", None, ["lucid", "content", "fixed"],
+flags.DEFINE_enum("batch_mode", D["batch_mode"], ["lucid", "content", "fixed"],
                   "lucid = [generated, content, style crop] + transforms; content = [generated, content] "
                   "+ transforms, fixed style Grams; fixed = fixed targets, no transforms (default: the model's style configuration)")
-random_vgg_flags.define("the content")
+random_vgg_flags.define("the content", pooling=D["pooling"])
 flags.DEFINE_string("output", "style_transfer.png", "output PNG (JSON of the losses next to it)")
 FLAGS = flags.FLAGS
 
@@ -50,11 +54,11 @@ def main(argv):
 
     from lucid_repro.assets import load, resize_longer_side, resolve_image
     from lucid_repro.images import save_image
-    from lucid_repro.outputs import write_json
-    from lucid_repro.outputs.style_transfer import comparison_sheet, format_summary, summary
+    from lucid_repro.sections import write_json
+    from lucid_repro.sections.style_transfer import comparison_sheet, format_summary, summary
     from lucid_repro.recipes import style_transfer as st
 
-    preset_flags.apply("style_transfer")
+    preset_flags.apply(SECTION)
     for name in ("size", "steps", "lr", "style_scale"):
         common.positive(name, getattr(FLAGS, name))
     random_vgg_flags.check()
@@ -75,9 +79,9 @@ def main(argv):
     overrides = dict(style_layers=FLAGS.style_layers, content_layers=FLAGS.content_layers,
                      content_weight=FLAGS.content_weight, style_weight=FLAGS.style_weight,
                      tv_weight=FLAGS.tv_weight, style_loss=FLAGS.loss, content_loss=FLAGS.content_loss,
-                     weighting=FLAGS.weighting, batch=FLAGS.batch_mode)
+                     weighting=FLAGS.weighting, batch_mode=FLAGS.batch_mode)
     layers = [l for v in (FLAGS.style_layers, FLAGS.content_layers) if v for l in v.split(",")] or \
-        list(st.STYLE_CONFIGS["ranvgg19"].style_layers + st.STYLE_CONFIGS["ranvgg19"].content_layers)
+        list(random_vgg_layers(st))
     model, report = random_vgg_flags.load_model(content, layers)
     config = st.style_config(model, **overrides)
     kinds = st.PARAMS if FLAGS.param == "both" else (FLAGS.param or config.param,)
@@ -87,7 +91,7 @@ def main(argv):
     record = summary(results, model.name, config, {
         "content": FLAGS.content, "style": FLAGS.style, "seed": FLAGS.seed, "pooling": FLAGS.pooling,
         "stacked": report, "style_fit": FLAGS.style_fit, "style_shape": list(style_image.shape[:2]),
-        "transforms": config.batch != "fixed", "preset": preset_flags.record()})
+        "transforms": config.batch_mode != "fixed", "preset": preset_flags.record()})
     written = []
     if FLAGS.param == "both":
         for kind, r in results.items():
@@ -98,6 +102,14 @@ def main(argv):
     written.append(write_json(stem + ".json", common.with_model_info(record, model)))
     print(format_summary(record))
     print("wrote " + ", ".join(written))
+
+
+def random_vgg_layers(st):
+    """The layers --stacked chooses its random weights for when none are given: the random
+    VGG19's style configuration's."""
+    from lucid_repro.models.families import RANVGG19, pick
+    config = pick(st.STYLE_CONFIGS, RANVGG19)
+    return config.style_layers + config.content_layers
 
 
 def check_memory(hw):

@@ -13,36 +13,42 @@ style_transfer_3d_naive_).
 """
 from absl import flags
 
-from lucid_repro.scripts import common, mesh_flags, preset_flags
+from lucid_repro.scripts import common, limit_flags, mesh_flags, preset_flags
+from lucid_repro.sections.style_transfer_3d import SECTION
 
+D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
-preset_flags.define()
-mesh_flags.define(steps=300, lr=0.05, naive_help="2D style transfer of the flat texture",
+common.define_checkpoint_flags()
+limit_flags.define(images=True, meshes=True, memory=True)
+preset_flags.define(SECTION)
+mesh_flags.define(D, naive_help="2D style transfer of the flat texture",
                   output_dir="style_transfer_3d_out", mesh_help="needs its texture: tex.jpg or the MTL's map_Kd")
-flags.DEFINE_string("style", "starry_night", "style image path or short name")
-flags.DEFINE_float("style_decay", 0.95, "moving-average decay of the Gram matrices over views "
+flags.DEFINE_string("style", D["style"], "style image path or short name")
+flags.DEFINE_float("style_decay", D["style_decay"], "moving-average decay of the Gram matrices over views "
                    "(0 = each view on its own)")
 flags.DEFINE_float("content_weight", None, "content weight (default: 100 for inception_v1 as in "
                    "the notebook, 4 for VGG19 with its normalized losses)")
 flags.DEFINE_list("style_layers", None, "comma-separated style layers (default per model)")
 flags.DEFINE_string("content_layer", None, "content layer (default per model)")
-flags.DEFINE_integer("spread_views", 16, "random views on which to measure the final style loss")
-flags.DEFINE_enum("gram_average", "first", ["lucid", "first"],
+flags.DEFINE_integer("spread_views", D["spread_views"], "random views on which to measure the final style loss")
+flags.DEFINE_enum("gram_average", D["gram_average"], ["lucid", "first"],
                   "moving average of the Grams: lucid = TF1's EMA starting at 0, not debiased "
                   "((1 - decay^t) G); first = starts at the first view's Grams")
-flags.DEFINE_enum("style_batch", "lucid", ["lucid", "content"],
-                  "lucid = style image scaled to the view and in the batch every step; content = "
-                  "Lucid's notebook: style Grams once from the whole style image")
+flags.DEFINE_enum("batch_mode", D["batch_mode"], ["lucid", "content"],
+                  "what the network sees each step (StyleConfig.batch_mode): lucid = [view, original view, "
+                  "style image scaled to the view] through the transforms; content = Lucid's notebook: "
+                  "[view, original view], style Grams once from the whole style image")
+common.define_deprecated_alias("style_batch", "batch_mode")     # its name before issue 23
 FLAGS = flags.FLAGS
 
 
 def main(argv):
     from lucid_repro.errors import UserError
     from lucid_repro.assets import load_square
-    from lucid_repro.outputs import style_transfer_3d as style_transfer_3d_files
+    from lucid_repro.sections import style_transfer_3d as style_transfer_3d_files
     from lucid_repro.recipes import style_transfer_3d
 
-    preset_flags.apply("style_transfer_3d")
+    preset_flags.apply(SECTION)
     common.finite("style_decay", FLAGS.style_decay, low=0, high=1, high_open=True)
     common.finite("content_weight", FLAGS.content_weight, low=0, optional=True)
     if FLAGS.spread_views < 0:
@@ -53,7 +59,7 @@ def main(argv):
     load_square(FLAGS.style, FLAGS.view_size)
     model = common.load_model_from_flags()
     cfg = style_transfer_3d.style_config(model, FLAGS.style_layers, FLAGS.content_layer,
-                                         FLAGS.content_weight, batch=FLAGS.style_batch)
+                                         FLAGS.content_weight, batch_mode=FLAGS.batch_mode)
     paths = style_transfer_3d_files.run(model, FLAGS.style, FLAGS.output_dir, mesh=mesh,
                                         style_decay=FLAGS.style_decay, cfg=cfg,
                                         spread_views=FLAGS.spread_views, gram_average=FLAGS.gram_average,

@@ -10,25 +10,30 @@ in <output stem>.json.
 """
 from absl import flags
 
-from lucid_repro.scripts import common, random_vgg_flags
+from lucid_repro.scripts import common, limit_flags, preset_flags, random_vgg_flags
+from lucid_repro.sections.texture_synthesis import SECTION
 
+D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
-flags.DEFINE_string("style", "starry_night", "texture image: a path or a packaged name "
+common.define_checkpoint_flags()
+limit_flags.define(images=True, memory=True)
+preset_flags.define(SECTION)
+flags.DEFINE_string("style", D["style"], "texture image: a path or a packaged name "
                     "(with --figure: a comma-separated list)")
-flags.DEFINE_string("layers", None, "comma-separated layers (default: Gatys' relu1_1,pool1,pool2,pool3,pool4 "
+flags.DEFINE_string("layers", D["layers"], "comma-separated layers (default: Gatys' relu1_1,pool1,pool2,pool3,pool4 "
                     "for VGG19)")
-flags.DEFINE_integer("size", 128, "output side in pixels (the texture is resized to this longer side)")
-flags.DEFINE_integer("steps", 256, "optimization steps")
-flags.DEFINE_enum("param", None, ["fft", "pixel"],
+flags.DEFINE_integer("size", D["size"], "output side in pixels (the texture is resized to this longer side)")
+flags.DEFINE_integer("steps", D["steps"], "optimization steps")
+flags.DEFINE_enum("param", D["param"], ["fft", "pixel"],
                   "image parameterization (default: pixel for the VGGs, as Gatys; fft otherwise)")
-flags.DEFINE_enum("loss", "squared", ["squared", "mean_l1"], "Gram distance (Gatys: squared)")
-flags.DEFINE_enum("weighting", None, ["none", "omega", "relative"],
+flags.DEFINE_enum("loss", D["loss"], ["squared", "mean_l1"], "Gram distance (Gatys: squared)")
+flags.DEFINE_enum("weighting", D["weighting"], ["none", "omega", "relative"],
                   "per-layer weights: none, omega (He et al. Eq. 4) or relative errors "
                   "(default: omega for ranvgg19, relative otherwise)")
-flags.DEFINE_bool("transforms", False, "Lucid's standard transformations (Gatys: none)")
+flags.DEFINE_bool("transforms", D["transforms"], "Lucid's standard transformations (Gatys: none)")
 flags.DEFINE_bool("figure", False, "one row per layer set L1, L1+L2, ...")
-flags.DEFINE_float("lr", 0.05, "Adam learning rate")
-random_vgg_flags.define("the texture")
+flags.DEFINE_float("lr", D["lr"], "Adam learning rate")
+random_vgg_flags.define("the texture", pooling=D["pooling"])
 flags.DEFINE_string("output", "texture.png", "output PNG (JSON of the Gram losses next to it)")
 FLAGS = flags.FLAGS
 
@@ -36,11 +41,13 @@ FLAGS = flags.FLAGS
 def main(argv):
     import os
 
+    preset_flags.apply(SECTION)
+
     from lucid_repro.assets import load
     from lucid_repro.errors import UserError
+    from lucid_repro.models.families import family_of
     from lucid_repro.images import contact_sheet, save_image
-    from lucid_repro.optvis.param import default_image_kind
-    from lucid_repro.outputs import write_json
+    from lucid_repro.sections import write_json
     from lucid_repro.recipes import texture_synthesis as ts
 
     for name in ("size", "steps", "lr"):
@@ -60,7 +67,7 @@ def main(argv):
     layers = FLAGS.layers.split(",") if FLAGS.layers else list(ts.GATYS_LAYERS)
     model, report = random_vgg_flags.load_model(first, layers)
     layers = ts.parse_layers(model, FLAGS.layers)
-    options = dict(size=FLAGS.size, steps=FLAGS.steps, param_kind=FLAGS.param or default_image_kind(model), seed=FLAGS.seed,
+    options = dict(size=FLAGS.size, steps=FLAGS.steps, param_kind=FLAGS.param or family_of(model).default_param, seed=FLAGS.seed,
                    progress=FLAGS.progress, loss=FLAGS.loss, weighting=FLAGS.weighting,
                    use_transforms=FLAGS.transforms, lr=FLAGS.lr)
     stem = os.path.splitext(FLAGS.output)[0]

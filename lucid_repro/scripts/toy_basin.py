@@ -9,12 +9,15 @@ trials align about half the time; the shared parameter makes alignment likely.
 """
 from absl import flags
 
-from lucid_repro.scripts import common
+from lucid_repro.scripts import common, limit_flags
+from lucid_repro.sections.toy_basin import SECTION
 
-flags.DEFINE_integer("trials", 1000, "number of independent trials (one batched parameterization)")
-flags.DEFINE_integer("steps", 200, "gradient-descent steps")
-flags.DEFINE_float("lr", 0.05, "learning rate (plain gradient descent)")
-flags.DEFINE_float("sd", 0.1, "standard deviation of every variable's initial value")
+D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
+limit_flags.define(memory=True)
+flags.DEFINE_integer("trials", D["trials"], "number of independent trials (one batched parameterization)")
+flags.DEFINE_integer("steps", D["steps"], "gradient-descent steps")
+flags.DEFINE_float("lr", D["lr"], "learning rate (plain gradient descent)")
+flags.DEFINE_float("sd", D["sd"], "standard deviation of every variable's initial value")
 flags.DEFINE_integer("seed", 0, "random seed")
 flags.DEFINE_string("output", None, "optional PNG: final (x, y) of each trial over the loss landscape "
                     "(green = aligned); a JSON with the fractions is written beside it")

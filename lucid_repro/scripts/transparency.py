@@ -10,15 +10,19 @@ mean alpha and the correlation between alpha and the objective's attribution
 """
 from absl import flags
 
-from lucid_repro.scripts import common, preset_flags
+from lucid_repro.scripts import common, limit_flags, preset_flags
+from lucid_repro.sections.transparency import SECTION
 
+D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
-preset_flags.define()
-flags.DEFINE_string("objective", "conv5_1:15", "'layer:channel' (channel) or 'layer' (DeepDream)")
-flags.DEFINE_integer("size", 192, "image side in pixels (Lucid: 320)")
-flags.DEFINE_integer("crop", 112, "side of the random crop the network sees (Lucid: 160)")
-flags.DEFINE_integer("steps", 300, "optimization steps (Lucid: 1000)")
-flags.DEFINE_float("lr", 0.03, "Adam learning rate (Lucid: 0.03)")
+common.define_checkpoint_flags()
+limit_flags.define(memory=True)
+preset_flags.define(SECTION)
+flags.DEFINE_string("objective", D["objective"], "'layer:channel' (channel) or 'layer' (DeepDream)")
+flags.DEFINE_integer("size", D["size"], "image side in pixels (Lucid: 320)")
+flags.DEFINE_integer("crop", D["crop"], "side of the random crop the network sees (Lucid: 160)")
+flags.DEFINE_integer("steps", D["steps"], "optimization steps (Lucid: 1000)")
+flags.DEFINE_float("lr", D["lr"], "Adam learning rate (Lucid: 0.03)")
 flags.DEFINE_string("output", "transparency.png", "output RGBA PNG (previews and JSON beside it)")
 FLAGS = flags.FLAGS
 
@@ -28,7 +32,7 @@ def main(argv):
 
     from lucid_repro.errors import UserError
 
-    preset_flags.apply("transparency")
+    preset_flags.apply(SECTION)
     for name in ("size", "crop", "steps", "lr"):
         common.positive(name, getattr(FLAGS, name))
     common.finite("lr", FLAGS.lr)
@@ -40,7 +44,7 @@ def main(argv):
                         f"({round(FLAGS.size * 0.6)} = 0.6 x --size)")
     check_memory()
     from lucid_repro.optvis import objectives  # TensorFlow: after the cheap checks
-    from lucid_repro.outputs import transparency
+    from lucid_repro.sections import transparency
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
     objectives.check_against(objective, model)

@@ -1,4 +1,4 @@
-"""keras: models -- a user's Keras model as a FeatureModel (FeatureModel.from_keras,
+"""keras: models -- a user's Keras model as a FeatureModel (models.from_keras,
 models.load("keras:PATH")). Every model is built here with weights=None (no download)
 and, where a file is needed, saved under tmp_path."""
 import logging
@@ -9,7 +9,6 @@ import tensorflow as tf
 
 from lucid_repro import models
 from lucid_repro.errors import UserError
-from lucid_repro.models import FeatureModel
 from lucid_repro.models import keras_model as km
 from lucid_repro.optvis import attribution
 from lucid_repro.recipes import adversarial, class_vis, feature_vis, saliency
@@ -49,7 +48,7 @@ def application(request):
     build, layer, size = APPLICATIONS[request.param]
     keras.utils.set_random_seed(0)
     net = build()
-    return request.param, FeatureModel.from_keras(net, preprocess=km.family_preprocessing(net.name)[0]), layer, size
+    return request.param, models.from_keras(net, preprocess=km.family_preprocessing(net.name)[0]), layer, size
 
 
 def _photo(size, seed=0):
@@ -59,7 +58,7 @@ def _photo(size, seed=0):
 # ---------------------------------------------------------------- layers, logits, preprocessing
 
 def test_layers_and_logits_of_a_sequential_classifier():
-    m = FeatureModel.from_keras(small_cnn(), preprocess="none")
+    m = models.from_keras(small_cnn(), preprocess="none")
     assert m.layer_names[:4] == ["conv1_1", "relu1_1", "pool1", "conv2_1"]
     assert m.classifier_layers == ("logits",)      # the Dense feeding the Softmax layer
     assert m.layer_depth("conv2_1") == 16 and m.layer_depth("logits") == CLASSES
@@ -76,7 +75,7 @@ def test_layers_and_logits_of_a_sequential_classifier():
 
 def test_same_function_as_the_keras_model():
     net = small_cnn()
-    m = FeatureModel.from_keras(net, preprocess="none")
+    m = models.from_keras(net, preprocess="none")
     x = _photo(32)[None]
     probs = net(x).numpy()
     logits = m.activations(tf.constant(x), ["logits"])["logits"].numpy()
@@ -139,12 +138,12 @@ def test_missing_or_wrong_preprocessing_warns_one_line(caplog):
 
 
 def test_logits_layer_by_name_and_errors():
-    m = FeatureModel.from_keras(small_cnn(), preprocess="none", logits_layer="logits", layers=["conv1_1"])
+    m = models.from_keras(small_cnn(), preprocess="none", logits_layer="logits", layers=["conv1_1"])
     assert m.layer_names == ["conv1_1", "logits"] and m.classifier_layers == ("logits",)
     with pytest.raises(UserError, match="not \\[batch, classes\\]"):
-        FeatureModel.from_keras(small_cnn(), preprocess="none", logits_layer="conv1_1")
+        models.from_keras(small_cnn(), preprocess="none", logits_layer="conv1_1")
     with pytest.raises(UserError, match="unknown layer 'nope'"):
-        FeatureModel.from_keras(small_cnn(), preprocess="none", layers=["nope"])
+        models.from_keras(small_cnn(), preprocess="none", layers=["nope"])
     with pytest.raises(UserError, match="class 10 out of range"):
         attribution.class_score(m, 10)
 
@@ -160,7 +159,7 @@ def test_nested_application_is_walked_into(form):
         net = keras.Model(inp, head(gap(base(inp, training=False))), name="transfer")
     else:
         net = keras.Sequential([keras.Input((32, 32, 3)), base, gap, head], name="transfer")
-    m = FeatureModel.from_keras(net, preprocess="tf")
+    m = models.from_keras(net, preprocess="tf")
     assert "block_1_expand_relu" in m.layer_names and "gap" in m.layer_names
     assert m.classifier_layers == ("head_logits",)
     x = tf.constant(_photo(32)[None])
@@ -170,7 +169,7 @@ def test_nested_application_is_walked_into(form):
 
 def test_too_small_image_is_one_line():
     net = keras.applications.InceptionV3(input_shape=(75, 75, 3), weights=None, classes=CLASSES)
-    m = FeatureModel.from_keras(net, preprocess="tf")
+    m = models.from_keras(net, preprocess="tf")
     with pytest.raises(UserError, match="built for 75x75"):
         m.activations(tf.zeros((1, 32, 32, 3)), ["predictions_logits"])
 
@@ -241,7 +240,7 @@ def test_every_technique_runs(application):
     fv = feature_vis.visualize(m, obj, size=size, steps=2, progress=False)
     assert fv.images[-1].shape == (1, size, size, 3) and np.isfinite(fv.losses).all()
 
-    config = st.style_config(m, style_layers=[layer], content_layers=[layer], batch="fixed")
+    config = st.style_config(m, style_layers=[layer], content_layers=[layer], batch_mode="fixed")
     tr = st.transfer(m, _photo(size), _photo(size, 1), config, steps=2, progress=False)
     assert tr.image.shape == (size, size, 3) and np.isfinite(tr.final["total"])
 

@@ -98,7 +98,7 @@ def test_one_config_for_2d_and_3d():
     cfg = style.config_for(_Layers(), presets, params=("fft",), style_layers="b", content_weight=0.5)
     assert cfg.style_layers == ("b",) and cfg.content_weight == 0.5 and cfg.weighting == "relative"
     for bad, needle in [(dict(style_layers="z"), "unknown layer"), (dict(tv_weight=-1.0), "tv_weight"),
-                        (dict(weighting="l2"), "weighting must be"), (dict(batch="x"), "batch must be"),
+                        (dict(weighting="l2"), "weighting must be"), (dict(batch_mode="x"), "batch_mode must be"),
                         (dict(param="pixel"), "param must be"), (dict(content_weight=float("nan")), ">= 0")]:
         with pytest.raises(UserError, match=needle):
             style.config_for(_Layers(), presets, params=("fft",), **bad)
@@ -120,7 +120,7 @@ def test_relative_weighting_divides_by_the_targets_magnitude():
 
     rng = np.random.RandomState(0)
     content, style_image = rng.rand(4, 5, 3).astype(np.float32), rng.rand(6, 6, 3).astype(np.float32)
-    cfg = style.StyleConfig(("x",), ("x",), content_weight=4.0, weighting="relative", batch="lucid")
+    cfg = style.StyleConfig(("x",), ("x",), content_weight=4.0, weighting="relative", batch_mode="lucid")
     loss = style.StyleContentLoss(Identity(), content, style_image, cfg)
     f = style_image.reshape(-1, 3)
     assert np.isclose(loss.style_layer_weights[0], 1.0 / np.mean(np.abs(f.T @ f / 36)), rtol=1e-5)

@@ -122,6 +122,6 @@ def test_corrupt_image(tmp_path):
 
 
 def test_quick_demo_writes_its_figure(vgg19, tmp_path):
-    from lucid_repro.outputs import deepdream as recipe
+    from lucid_repro.sections import deepdream as recipe
     paths = recipe.demo(vgg19, str(tmp_path), quick=True, progress=False)
     assert paths and os.path.basename(paths[0]) == "deepdream_grid.png" and all(os.path.isfile(p) for p in paths)

@@ -1,16 +1,16 @@
-"""Faithfulness (issue 13): the article preset of every article section pins the
-reference's numbers (the article / Lucid's notebooks; VGG19 stand-ins where the article
-used GoogLeNet, Lucid's exact units with --model=inception_v1). The tables below are
-written out by hand from the notebooks (BUILD_NOTES "Faithfulness: settings per
-section"): a silent change of a number in a recipe's RUN_PRESETS fails here.
+"""Faithfulness (issue 13): the article row of every article section's settings table
+(`lucid_repro.sections.<name>.SECTION`) pins the reference's numbers (the article / Lucid's
+notebooks; VGG19 stand-ins where the article used GoogLeNet, Lucid's exact units with
+--model=inception_v1). The tables below are written out by hand from the notebooks
+(BUILD_NOTES "Faithfulness: settings per section"): a silent change of a number in a
+declaration fails here.
 Also Lucid's Gram moving average (TF1 ExponentialMovingAverage, zero start, no debias)."""
-import importlib
-
 import numpy as np
 import pytest
 import tensorflow as tf
 from absl import flags
 
+from lucid_repro import sections
 from lucid_repro.optvis import style
 from lucid_repro.scripts import preset_flags
 
@@ -53,19 +53,18 @@ REFERENCE = {
         # style_transfer_3d.ipynb: 1024 texture, 512 renders, 400 steps, Adam 0.05, decay 0.95
         # (TF1 EMA), style Grams once from the whole style image ([current, content] batch)
         "vgg19": dict(mesh="bunny", texture_size=1024, view_size=512, steps=400, lr=0.05, style_decay=0.95,
-                      gram_average="lucid", style_batch="content", style="starry_night"),
+                      gram_average="lucid", batch_mode="content", style="starry_night"),
     },
 }
 
 
 @pytest.mark.parametrize("section", sorted(REFERENCE))
 def test_article_preset_pins_the_reference(section):
-    table = preset_flags.table_of(section)
-    assert set(table) == {"article", "demo"}
+    declared = sections.get(section)
+    assert {"library", "demo", "quick", "article"} <= set(declared.rows)
+    assert declared.sources["article"]        # every article row says where its numbers come from
     for family, expected in REFERENCE[section].items():
-        assert preset_flags.resolve(table, "article", family) == expected, (section, family)
-    # the literal the scripts read is the recipe's own table
-    assert importlib.import_module(f"lucid_repro.recipes.{section}").RUN_PRESETS == table
+        assert declared.row("article", family) == expected, (section, family)
 
 
 def test_3d_constants_match_the_notebooks():
@@ -84,23 +83,21 @@ def test_2d_inception_config_is_lucids():
     from lucid_repro.recipes import style_transfer
     ic = style_transfer.STYLE_CONFIGS["inception_v1"]
     assert ic.style_layers == ("conv2d2", "mixed3a", "mixed4a", "mixed4b", "mixed4c")
-    assert ic.content_layers == ("mixed3b",) and ic.content_weight == 100.0 and ic.batch == "lucid"
+    assert ic.content_layers == ("mixed3b",) and ic.content_weight == 100.0 and ic.batch_mode == "lucid"
 
 
-def test_demo_preset_is_the_scripts_defaults():
-    # --preset=demo must keep today's behaviour (and the regression references)
-    from lucid_repro.recipes import feature_vis_3d, style_transfer_3d
-    assert preset_flags.resolve(preset_flags.table_of("style_transfer_3d"), "demo", "vgg19") == dict(
-        mesh="bunny", texture_size=style_transfer_3d.DEFAULT_TEXTURE_SIZE,
-        view_size=style_transfer_3d.DEFAULT_VIEW_SIZE, steps=style_transfer_3d.DEFAULT_STEPS, lr=0.05,
-        style_decay=0.95, gram_average="first", style_batch="lucid", style="starry_night")
-    assert preset_flags.resolve(preset_flags.table_of("feature_vis_3d"), "demo", "vgg19")["texture_size"] == \
-        feature_vis_3d.DEFAULT_TEXTURE_SIZE
+def test_library_row_is_what_a_plain_run_did():
+    # the "library" row (the scripts' flag defaults) keeps the behaviour of the old default
+    # preset (and the regression references)
+    assert sections.get("style_transfer_3d").row("library", "vgg19") == dict(
+        mesh="bunny", texture_size=512, view_size=224, steps=300, lr=0.05, frames=24, spread_views=16,
+        style_decay=0.95, gram_average="first", batch_mode="lucid", style="starry_night")
+    assert sections.get("feature_vis_3d").row("library", "vgg19")["texture_size"] == 512
 
 
 def test_apply_keeps_explicit_flags():
     fv = flags.FlagValues()
-    flags.DEFINE_enum("preset", "demo", ["demo", "article"], "", flag_values=fv)
+    flags.DEFINE_enum("preset", "library", ["library", "demo", "quick", "article"], "", flag_values=fv)
     flags.DEFINE_string("model", "vgg19", "", flag_values=fv)
     flags.DEFINE_integer("size", 192, "", flag_values=fv)
     flags.DEFINE_integer("crop", 112, "", flag_values=fv)
@@ -108,7 +105,7 @@ def test_apply_keeps_explicit_flags():
     flags.DEFINE_float("lr", 0.03, "", flag_values=fv)
     flags.DEFINE_string("objective", "conv4_2:17", "", flag_values=fv)
     fv(["prog", "--preset=article", "--steps=7"])
-    rec = preset_flags.apply("transparency", flag_values=fv)
+    rec = preset_flags.apply(sections.get("transparency"), flag_values=fv)
     assert (fv.size, fv.crop, fv.steps, fv.lr) == (320, 160, 7, 0.03)
     assert rec["name"] == "article" and rec["overridden"] == ["steps"] and rec["values"]["steps"] == 7
 
@@ -146,35 +143,6 @@ def test_gram_average_names():
         average_init("debiased")
     with pytest.raises(UserError):
         style.MovingAverage((1,), 0.9, init="ones")
-
-
-def _script_defaults(section):
-    """Literal defaults of the flags a script defines (flags.DEFINE_*("name", default, ...))."""
-    import ast
-    import os
-    path = os.path.join(os.path.dirname(preset_flags.__file__), section + ".py")
-    out = {}
-    for node in ast.walk(ast.parse(open(path).read())):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "").startswith("DEFINE_") \
-                and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant):
-            try:
-                out[node.args[0].value] = ast.literal_eval(node.args[1])
-            except ValueError:
-                pass
-    return out
-
-
-@pytest.mark.parametrize("section", ["aligned_interpolation", "cppn", "transparency", "style_transfer"])
-def test_demo_preset_equals_the_script_defaults(section):
-    # --preset=demo is the default and must not change what a plain run does
-    defaults = _script_defaults(section)
-    demo = preset_flags.resolve(preset_flags.table_of(section), "demo", "vgg19")
-    missing = {"pooling"} if section == "style_transfer" else set()   # random_vgg_flags: "avg"
-    for name, value in demo.items():
-        if name in missing:
-            assert value == "avg"
-            continue
-        assert defaults[name] == value, (section, name)
 
 
 def test_flat_style_param_without_style_is_a_pair():

@@ -12,7 +12,7 @@ from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.models.base import FeatureModel
 from lucid_repro.optvis import style
-from lucid_repro.outputs.style_transfer import format_summary, summary
+from lucid_repro.sections.style_transfer import format_summary, summary
 from lucid_repro.recipes import style_transfer as st
 from script_checks import assert_refused
 from regression import check_regression, nudge, regression
@@ -70,7 +70,7 @@ def test_style_configs(vgg19):
     lucid = st.STYLE_CONFIGS["inception_v1"]  # Lucid's style_transfer_2d notebook
     assert lucid.style_layers == ("conv2d2", "mixed3a", "mixed4a", "mixed4b", "mixed4c")
     assert lucid.content_layers == ("mixed3b",) and lucid.content_weight == 100.0
-    assert lucid.style_loss == lucid.content_loss == "mean_l1" and lucid.batch == "lucid"
+    assert lucid.style_loss == lucid.content_loss == "mean_l1" and lucid.batch_mode == "lucid"
     assert lucid.param == "fft"
     he = st.STYLE_CONFIGS["ranvgg19"]
     assert he.content_layers == ("relu2_2",) and he.weighting == "omega"

@@ -5,7 +5,9 @@ import re
 import subprocess
 import sys
 
-from lucid_repro.scripts.demo import SECTIONS
+from lucid_repro.sections import demo_sections
+
+SECTIONS = [s.name for s in demo_sections()]
 
 
 def test_demo_quick_all_sections(tmp_path):
@@ -15,7 +17,7 @@ def test_demo_quick_all_sections(tmp_path):
                        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     assert r.returncode == 0, r.stderr[-3000:]
     n = len(SECTIONS)
-    for k, (name, _) in enumerate(SECTIONS, 1):
+    for k, name in enumerate(SECTIONS, 1):
         # one progress line per section: k/N, its time, elapsed, an estimate of what is left
         assert re.search(rf"^\[{k}/{n}\] \[{name}\] (done|skipped) in \d+ s; elapsed \d+:\d\d, "
                          rf"about \d+:\d\d left$", r.stdout, re.M), \
@@ -24,7 +26,7 @@ def test_demo_quick_all_sections(tmp_path):
     assert len(written) >= len(SECTIONS)
     assert not [p for p in written if os.path.basename(p).startswith(".tmp")]
     manifest = json.loads((out / "demo.json").read_text())
-    assert set(manifest["sections"]) == {name for name, _ in SECTIONS}
+    assert set(manifest["sections"]) == set(SECTIONS)
     for name, rec in manifest["sections"].items():
         assert rec["status"] in ("done", "skipped") and rec["seconds"] >= 0
         assert rec["status"] == "done" or rec["reason"]

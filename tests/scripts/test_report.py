@@ -1,4 +1,4 @@
-"""The HTML report (`lucid_repro.outputs.report`, `scripts.report`), built from a small
+"""The HTML report (`lucid_repro.report`, `scripts.report`), built from a small
 synthetic output folder (tiny PNGs and GIF, JSON records, a textured cube exported to
 .glb by the same `save_glb` as the 3D sections), then opened in headless Chromium:
 every image loads, no console errors, the 3D viewer draws something and the picture
@@ -14,7 +14,7 @@ import pytest
 from lucid_repro import browser
 from lucid_repro.gl.mesh import Mesh
 from lucid_repro.images import save_gif, save_image, save_mp4
-from lucid_repro.outputs import write_json
+from lucid_repro.sections import write_json
 
 SKIP_REASON = "vgg19 has no classifier head and no InceptionV1 weights are cached"
 
@@ -155,7 +155,7 @@ def test_report_in_chromium(folder, tmp_path):
 
 
 def test_recorded_settings_come_from_the_sections_json(tmp_path):
-    from lucid_repro.outputs import report
+    from lucid_repro import report
     write_json(str(tmp_path / "cppn" / "a.json"), {"size": 96, "steps": 320, "preset": {"name": "demo"},
                                                   "shared": True, "units": ["conv5_1:3", "conv4_4:7"]})
     write_json(str(tmp_path / "cppn" / "b.json"), {"size": 48, "lr": 0.005})

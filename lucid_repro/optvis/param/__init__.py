@@ -42,15 +42,7 @@ def image_of_kind(kind, w, h=None, batch=1, decorrelate=None, seed=None):
                  seed=seed)
 
 
-def default_image_kind(model):
-    """Pixels on the VGGs (Gatys, Mahendran & Vedaldi and He et al. optimize pixels; the
-    Fourier parameterization shows checkerboard artefacts there at our step budgets,
-    see BUILD_NOTES "Gram and content losses"), the article's fft + decorrelated colours on
-    other models."""
-    return "pixel" if model.name.startswith(("vgg19", "ranvgg19")) else "fft"
-
-
-__all__ = ["Param", "random_state", "seeded", "image", "image_of_kind", "default_image_kind", "IMAGE_KINDS",
+__all__ = ["Param", "random_state", "seeded", "image", "image_of_kind", "IMAGE_KINDS",
            "pixel_image", "fft_image", "box_pixel_image", "to_valid_rgb", "decorrelate_colors"]
 
 # aligned interpolation and CPPN parameterizations (issue 5)

