@@ -50,7 +50,10 @@ def lbfgs(memory=10, bounds=None, max_evaluations=20):
 
 def make_optimizer(name, learning_rate=DEFAULT_LEARNING_RATE):
     """The optimizer of the scripts' --optimizer: "adam" (with `learning_rate`) or
-    "lbfgs" (no learning rate: its line search chooses the step)."""
+    "lbfgs" (no learning rate: its line search chooses the step); an optimizer object
+    is returned as it is."""
+    if name is not None and not isinstance(name, str):
+        return name
     if name in (None, "adam"):
         return adam(learning_rate)
     if name == "lbfgs":

@@ -25,6 +25,18 @@ from lucid_repro.optvis.param import default_image_kind
 # shallow to deep ones for trained and random weights.
 DEMO_LAYERS = ("relu2_1", "relu4_1", "relu5_1")
 
+# --preset tables (scripts.preset_flags; literals only). "demo" = the script's defaults.
+# "paper" = He, Wang & Hopcroft 2016 Sec. 4.1: L-BFGS (our projected L-BFGS with the
+# [0, 1] box, optvis/lbfgs.py), 256 x 256, up to 2000 iterations ("within 100" at
+# conv5_1 on ranVGG, their Figure 5), white-noise start, pixels, average pooling,
+# N(0, 0.015^2) weights (the ranvgg19 default), the relative feature loss alone.
+RUN_PRESETS = {
+    "demo": {"size": 128, "steps": 256, "lr": 0.05, "optimizer": "adam", "param": None, "pooling": "avg",
+             "tv_weight": 0.0},
+    "paper": {"size": 256, "steps": 2000, "lr": 0.05, "optimizer": "lbfgs", "param": "box", "pooling": "avg",
+              "tv_weight": 0.0},
+}
+
 
 @dataclasses.dataclass
 class InversionResult:
@@ -56,8 +68,9 @@ def inversion_objective(targets, tv_weight=0.0):
 
 
 def invert(model, image, layers, steps=256, param_kind=None, decorrelate=None, tv_weight=0.0,
-           lr=render.DEFAULT_LEARNING_RATE, seed=0, progress=True, thresholds=None):
-    """Reconstruct `image` ([H, W, 3] in [0, 1]) from its activations at `layers`."""
+           lr=render.DEFAULT_LEARNING_RATE, seed=0, progress=True, thresholds=None, optimizer=None):
+    """Reconstruct `image` ([H, W, 3] in [0, 1]) from its activations at `layers`.
+    optimizer: "adam" (default, learning rate `lr`), "lbfgs" or an optimizer object."""
     layers = model.check_layers(layers)
     if steps <= 0:
         raise UserError(f"steps must be positive, got {steps}")
@@ -71,7 +84,7 @@ def invert(model, image, layers, steps=256, param_kind=None, decorrelate=None, t
     objective = inversion_objective(targets, tv_weight)
     result = render.render(model, objective,
                            param_f=lambda: param.image_of_kind(param_kind, w, h, decorrelate=decorrelate),
-                           optimizer=render.adam(lr), transforms=[],
+                           optimizer=render.make_optimizer(optimizer, lr), transforms=[],
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,
                            description="invert " + ",".join(layers))
     final = result.images[-1][0]

@@ -29,6 +29,21 @@ GATYS_LAYERS = ("relu1_1", "pool1", "pool2", "pool3", "pool4")
 DEFAULT_LAYERS = {"vgg19": GATYS_LAYERS, "ranvgg19": GATYS_LAYERS,
                   "inception_v1": ("conv2d2", "mixed3a", "mixed4a", "mixed4b", "mixed4c")}
 
+# --preset tables (scripts.preset_flags; literals only). "demo" = the script's defaults.
+# "paper": on vgg19 Gatys, Ecker & Bethge 2015 (conv1_1, pool1..pool4, equal weights,
+# squared Gram distance, L-BFGS, 256 px, white noise); on ranvgg19 He, Wang & Hopcroft
+# 2016 Sec. 4.2 / Figure 8 (conv1_1..conv4_1, --figure gives the figure's rows
+# conv1_1, +conv2_1, ..., omega_l weights). Both: pixels in [0, 1] from white noise,
+# L-BFGS with the box (optvis/lbfgs.py), up to 2000 iterations, average pooling.
+RUN_PRESETS = {
+    "demo": {"size": 128, "steps": 256, "lr": 0.05, "optimizer": "adam", "param": None, "pooling": "avg",
+             "layers": None, "weighting": None, "loss": "squared"},
+    "paper": {"size": 256, "steps": 2000, "lr": 0.05, "optimizer": "lbfgs", "param": "box", "pooling": "avg",
+              "loss": "squared",
+              "by_model": {"vgg19": {"layers": "relu1_1,pool1,pool2,pool3,pool4", "weighting": "none"},
+                           "ranvgg19": {"layers": "relu1_1,relu2_1,relu3_1,relu4_1", "weighting": "omega"}}},
+}
+
 
 @dataclasses.dataclass
 class TextureResult:
@@ -98,8 +113,9 @@ class GramTargets:
 
 def synthesize(model, texture, layers=None, size=128, steps=256, param_kind=None, loss="squared",
                weighting=None, use_transforms=False, tv_weight=0.0, seed=0, lr=render.DEFAULT_LEARNING_RATE,
-               progress=True, thresholds=None, targets=None):
-    """A new size x size image with the Gram statistics of `texture` ([H, W, 3]) at `layers`."""
+               progress=True, thresholds=None, targets=None, optimizer=None):
+    """A new size x size image with the Gram statistics of `texture` ([H, W, 3]) at `layers`.
+    optimizer: "adam" (default, learning rate `lr`), "lbfgs" or an optimizer object."""
     if size <= 0 or steps <= 0:
         raise UserError(f"size and steps must be positive, got size={size} steps={steps}")
     layers = parse_layers(model, layers)
@@ -113,7 +129,8 @@ def synthesize(model, texture, layers=None, size=128, steps=256, param_kind=None
     start = time.time()
     result = render.render(model, objective,
                            param_f=lambda: param.image_of_kind(param_kind, size, size),
-                           optimizer=render.adam(lr), transforms=None if use_transforms else [],
+                           optimizer=render.make_optimizer(optimizer, lr),
+                           transforms=None if use_transforms else [],
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,
                            description=f"texture {len(layers)} layers")
     seconds = time.time() - start

@@ -9,15 +9,18 @@ relative reconstruction loss ||phi(x) - phi(x0)||^2 / ||phi(x0)||^2 and stores i
 """
 from absl import flags
 
-from lucid_repro.scripts import common, random_vgg_flags
+from lucid_repro.scripts import common, optimizer_flags, preset_flags, random_vgg_flags
 
 common.define_model_flags()
+preset_flags.define(names=("demo", "paper"))
+optimizer_flags.define()
 flags.DEFINE_string("image", "zurich", "image to invert: a path or a packaged name")
 flags.DEFINE_string("layer", "relu4_1", "layer (or comma-separated layers) whose activations are matched")
 flags.DEFINE_integer("size", 128, "longer side of the image in pixels")
 flags.DEFINE_integer("steps", 256, "optimization steps")
-flags.DEFINE_enum("param", None, ["fft", "pixel"],
-                  "image parameterization (default: pixel for the VGGs, fft otherwise)")
+flags.DEFINE_enum("param", None, ["fft", "pixel", "box"],
+                  "image parameterization (default: pixel for the VGGs, fft otherwise; box = pixels in "
+                  "[0, 1] from white noise, He et al.'s with --optimizer=lbfgs)")
 flags.DEFINE_float("tv_weight", 0.0, "weight of the total-variation (beta = 2) prior")
 flags.DEFINE_float("lr", 0.05, "Adam learning rate")
 random_vgg_flags.define("the image")
@@ -35,6 +38,7 @@ def main(argv):
     from lucid_repro.outputs import write_json
     from lucid_repro.recipes import feature_inversion as fi
 
+    preset_flags.apply("feature_inversion")
     for name in ("size", "steps", "lr"):
         common.positive(name, getattr(FLAGS, name))
     random_vgg_flags.check()
@@ -52,11 +56,12 @@ def main(argv):
         raise UserError("--layer is empty")
     model, report = random_vgg_flags.load_model(image, layers)
     r = fi.invert(model, image, layers, steps=FLAGS.steps, param_kind=FLAGS.param, tv_weight=FLAGS.tv_weight,
-                  lr=FLAGS.lr, seed=FLAGS.seed, progress=FLAGS.progress)
+                  lr=FLAGS.lr, seed=FLAGS.seed, progress=FLAGS.progress, optimizer=FLAGS.optimizer)
     record = {"model": model.name, "image": FLAGS.image, "size": list(image.shape[:2]), "layers": layers,
               "steps": FLAGS.steps, "param": FLAGS.param or default_image_kind(model), "tv_weight": FLAGS.tv_weight,
               "relative_loss": r.loss, "layer_losses": r.layer_losses, "seed": FLAGS.seed,
-              "pooling": FLAGS.pooling, "stacked": report}
+              "pooling": FLAGS.pooling, "stacked": report, "optimizer": FLAGS.optimizer,
+              "preset": preset_flags.record()}
     stem = os.path.splitext(FLAGS.output)[0]
     written = [save_image(FLAGS.output, r.image), write_json(stem + ".json", common.with_model_info(record, model))]
     print(f"relative reconstruction loss at {','.join(layers)}: {r.loss:.4g}")

@@ -1,7 +1,9 @@
 """--preset for the scripts of the article's sections: "demo" (the default: small, fast
-settings, the scripts' defaults) or "article" (the article's / Lucid's exact settings,
+settings, the scripts' defaults), "article" (the article's / Lucid's exact settings,
 mapped to VGG19 where the article used GoogLeNet, and Lucid's own numbers with
---model=inception_v1).
+--model=inception_v1) or "paper" (the Gram family and feature inversion: the settings of
+the papers they reproduce, Gatys et al. on VGG19 and He, Wang & Hopcroft on the random
+VGG19: L-BFGS, 256 px, 2000 iterations, white-noise start in [0, 1], average pooling).
 
 Each section's recipe holds its table as plain data, `RUN_PRESETS = {"article": {...},
 "demo": {...}}`: flag name -> value, plus an optional "by_model" dict (model family ->
@@ -19,14 +21,17 @@ import os
 from absl import flags
 
 FLAGS = flags.FLAGS
-PRESET_NAMES = ("demo", "article")
+PRESET_NAMES = ("demo", "article", "paper")
 _applied = {}
 
 
-def define(default="demo"):
-    flags.DEFINE_enum("preset", default, list(PRESET_NAMES),
-                      "demo = small, fast settings; article = the article's exact settings "
-                      "(sizes, steps, learning rates, transforms, layers); explicit flags win")
+def define(default="demo", names=("demo", "article")):
+    """`names`: the presets of the script's section (its recipe's RUN_PRESETS keys)."""
+    about = {"demo": "demo = small, fast settings", "article": "article = the article's exact settings "
+             "(sizes, steps, learning rates, transforms, layers)", "paper": "paper = the papers' settings "
+             "(Gatys et al. / He et al.: L-BFGS, sizes, iterations, layers, weights, white-noise start)"}
+    flags.DEFINE_enum("preset", default, [n for n in PRESET_NAMES if n in names],
+                      "; ".join(about[n] for n in PRESET_NAMES if n in names) + "; explicit flags win")
 
 
 def table_of(section):

@@ -10,17 +10,20 @@ in <output stem>.json.
 """
 from absl import flags
 
-from lucid_repro.scripts import common, random_vgg_flags
+from lucid_repro.scripts import common, optimizer_flags, preset_flags, random_vgg_flags
 
 common.define_model_flags()
+preset_flags.define(names=("demo", "paper"))
+optimizer_flags.define()
 flags.DEFINE_string("style", "starry_night", "texture image: a path or a packaged name "
                     "(with --figure: a comma-separated list)")
 flags.DEFINE_string("layers", None, "comma-separated layers (default: Gatys' relu1_1,pool1,pool2,pool3,pool4 "
                     "for VGG19)")
 flags.DEFINE_integer("size", 128, "output side in pixels (the texture is resized to this longer side)")
 flags.DEFINE_integer("steps", 256, "optimization steps")
-flags.DEFINE_enum("param", None, ["fft", "pixel"],
-                  "image parameterization (default: pixel for the VGGs, as Gatys; fft otherwise)")
+flags.DEFINE_enum("param", None, ["fft", "pixel", "box"],
+                  "image parameterization (default: pixel for the VGGs, as Gatys; fft otherwise; box = "
+                  "pixels in [0, 1] from white noise, the papers' with --optimizer=lbfgs)")
 flags.DEFINE_enum("loss", "squared", ["squared", "mean_l1"], "Gram distance (Gatys: squared)")
 flags.DEFINE_enum("weighting", None, ["none", "omega", "relative"],
                   "per-layer weights: none, omega (He et al. Eq. 4) or relative errors "
@@ -43,6 +46,7 @@ def main(argv):
     from lucid_repro.outputs import write_json
     from lucid_repro.recipes import texture_synthesis as ts
 
+    preset_flags.apply("texture_synthesis")
     for name in ("size", "steps", "lr"):
         common.positive(name, getattr(FLAGS, name))
     random_vgg_flags.check()
@@ -62,7 +66,7 @@ def main(argv):
     layers = ts.parse_layers(model, FLAGS.layers)
     options = dict(size=FLAGS.size, steps=FLAGS.steps, param_kind=FLAGS.param or default_image_kind(model), seed=FLAGS.seed,
                    progress=FLAGS.progress, loss=FLAGS.loss, weighting=FLAGS.weighting,
-                   use_transforms=FLAGS.transforms, lr=FLAGS.lr)
+                   use_transforms=FLAGS.transforms, lr=FLAGS.lr, optimizer=FLAGS.optimizer)
     stem = os.path.splitext(FLAGS.output)[0]
     if FLAGS.figure:
         rows, record = ts.figure(model, textures, layers, **options)
@@ -79,7 +83,8 @@ def main(argv):
                   "weights": r.weights, "loss": r.loss, "seconds": round(r.seconds, 1)}
         print("final Gram loss per layer (relative): " + "  ".join(
             f"{l} {v:.4g} ({r.relative_errors[l]:.3g})" for l, v in r.layer_losses.items()))
-    record.update(seed=FLAGS.seed, pooling=FLAGS.pooling, stacked=report)
+    record.update(seed=FLAGS.seed, pooling=FLAGS.pooling, stacked=report, optimizer=FLAGS.optimizer,
+                  preset=preset_flags.record())
     written = [save_image(FLAGS.output, image), write_json(stem + ".json", common.with_model_info(record, model))]
     print("wrote " + ", ".join(written))
 
