@@ -148,7 +148,9 @@ class LBFGS:
         x0 = self._flat([tf.identity(v) for v in self._optimized])
         gf = g0
         if self._has_box:
-            active = tf.logical_and(tf.equal(self._project(x0 - g0), x0), tf.not_equal(g0, 0.0))
+            # at a bound with the gradient pointing out: a unit step against the gradient's sign
+            # is projected back onto the point (a tiny interior gradient is not "active")
+            active = tf.logical_and(tf.equal(self._project(x0 - tf.sign(g0)), x0), tf.not_equal(g0, 0.0))
             gf = tf.where(active, 0.0, g0)
         d = self._direction(gf)
         if self._has_box:
