@@ -25,7 +25,7 @@ RESULTS = os.path.join(HERE, "results")
 DOCS = os.path.join(HERE, "..", "..", "docs")
 
 
-def plot(curves, path, width=480, height=240, pad=30):
+def plot(curves, path, last="", width=480, height=240, pad=30):
     """curves: {name: (colour, [values])} on a log y axis, x = sample index."""
     img = Image.new("RGB", (width, height), "white")
     d = ImageDraw.Draw(img)
@@ -45,6 +45,9 @@ def plot(curves, path, width=480, height=240, pad=30):
                for i, v in enumerate(l)]
         d.line(pts, fill=colour, width=2)
     d.text((pad, height - pad + 8), "iteration 0", fill="black")
+    d.text((width - pad - 70, height - pad + 8), f"{last}", fill="black")
+    d.text((width - pad - 150, pad), "black: trained VGG19", fill="black")
+    d.text((width - pad - 150, pad + 14), "red: random VGG19", fill=(200, 0, 0))
     img.save(path)
 
 
@@ -57,10 +60,11 @@ def main():
         if os.path.isfile(src):
             shutil.copyfile(src, os.path.join(DOCS, target))
             shutil.copyfile(os.path.join(RESULTS, name + ".json"), os.path.join(DOCS, target[:-4] + ".json"))
-    inv = json.load(open(os.path.join(RESULTS, "inversion.json")))["results"]
+    inv_all = json.load(open(os.path.join(RESULTS, "inversion.json")))
+    inv = inv_all["results"]
     plot({"vgg19": ((0, 0, 0), inv["vgg19/relu5_1"]["loss_curve"]),
           "ranvgg19": ((200, 0, 0), inv["ranvgg19/relu5_1"]["loss_curve"])},
-         os.path.join(DOCS, "random_vgg_convergence.png"))
+         os.path.join(DOCS, "random_vgg_convergence.png"), last=f"{inv_all['settings']['iters']} (relu5_1)")
     print("wrote docs/random_vgg_*.png")
 
 

@@ -111,12 +111,12 @@ def cmd_textures(args):
     for name in args.textures.split(","):
         texture = style_image(name, args.size)
         judge_targets = ts.GramTargets(judge, texture, GATYS_JUDGE, args.size, weighting="relative")
-        crop = texture[:args.size, :args.size]
-        rows.append([crop] * (len(TEXTURE_SETS)))
+        crop = ts.center_crop(ts.resize_to_cover(texture, args.size), args.size)
+        rows.append([crop] * len(args.sets.split(",")))
         for net in args.nets.split(","):
             model = load_net(net, reference=texture, stacked_layers=RELU[:4], sigma=args.sigma)
             row = []
-            for layers in TEXTURE_SETS:
+            for layers in [TEXTURE_SETS[int(k) - 1] for k in args.sets.split(",")]:
                 t = time.time()
                 r = ts.synthesize(model, texture, layers, size=args.size, steps=args.iters, param_kind=args.param,
                                   optimizer=args.optimizer, lr=args.lr, weighting=args.weighting, seed=0,
@@ -136,7 +136,8 @@ def cmd_style(args):
     from lucid_repro.recipes import style_transfer as st
     content = photo(args.image, args.size)
     style = style_image(args.textures.split(",")[0], args.size)
-    results, rows = {}, [[content, style[:args.size, :args.size]]]
+    from lucid_repro.recipes.texture_synthesis import center_crop, resize_to_cover
+    results, rows = {}, [[content, center_crop(resize_to_cover(style, args.size), args.size)]]
     row = []
     for net in args.nets.split(","):
         model = load_net(net, reference=content, stacked_layers=RELU, sigma=args.sigma)
@@ -169,6 +170,8 @@ def main():
     p.add_argument("--param", default="box")
     p.add_argument("--weighting", default=None)
     p.add_argument("--sigma", type=float, default=None)
+    p.add_argument("--sets", default="1,2,3,4", help="textures: which of Figure 8's rows (1 = conv1_1, "
+                   "2 = conv1_1 + conv2_1, ...)")
     p.add_argument("--start_scale", type=float, default=1.0,
                    help="white-noise start 0.5 + scale * (U[0,1] - 0.5): 1 = the papers' white noise, "
                         "0 = flat grey (controlled experiment on the start)")
@@ -195,6 +198,7 @@ def main():
     settings = {k: v for k, v in vars(args).items() if k != "out"}
     with open(stem + ".json", "w") as f:
         json.dump({"settings": settings, "seconds": round(time.time() - start, 1), "results": results}, f, indent=1)
+    np.savez_compressed(stem + ".npz", **{f"r{i}c{j}": im for i, row in enumerate(rows) for j, im in enumerate(row)})
     save_image(stem + ".png", contact_sheet(rows))
     print("wrote", stem + ".json", stem + ".png")
 
