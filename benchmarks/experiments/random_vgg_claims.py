@@ -141,7 +141,7 @@ def cmd_style(args):
     row = []
     for net in args.nets.split(","):
         model = load_net(net, reference=content, stacked_layers=RELU, sigma=args.sigma)
-        config = st.style_config(model)
+        config = st.style_config(model, style_weight=args.style_weight, weighting=args.weighting)
         t = time.time()
         r = st.transfer(model, content, style, config, param_kind=args.param, steps=args.iters, seed=0,
                         progress=False, optimizer=args.optimizer, lr=args.lr)
@@ -170,6 +170,7 @@ def main():
     p.add_argument("--param", default="box")
     p.add_argument("--weighting", default=None)
     p.add_argument("--sigma", type=float, default=None)
+    p.add_argument("--style_weight", type=float, default=None, help="style: override the config's beta")
     p.add_argument("--sets", default="1,2,3,4", help="textures: which of Figure 8's rows (1 = conv1_1, "
                    "2 = conv1_1 + conv2_1, ...)")
     p.add_argument("--start_scale", type=float, default=1.0,

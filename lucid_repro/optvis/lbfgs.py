@@ -17,10 +17,15 @@ has no bounds, and is not installed. This one is about 150 lines of TensorFlow:
   the trial points are projected onto the box: x(t) = P(x + t d). This is not
   L-BFGS-B's generalized Cauchy point, but converges to the same bounded minima on
   box problems (tests/optvis/test_lbfgs.py compares it with the exact solution);
-- line search: backtracking on the projected path with the Armijo condition
-  f(x(t)) <= f(x) + c1 g.(x(t) - x), first trial t = 1 (t = min(1, 1/|g|_1) on the
-  first iteration and after a reset, as scipy and torch), then a safeguarded quadratic
-  interpolation step in [0.1 t, 0.5 t]; a non-finite trial counts as a failed one.
+- line search on the projected path: first trial t = 1 (t = min(1, 1/|g|_1) on the
+  first iteration and after a reset, as scipy and torch); a trial that meets Armijo
+  f(x(t)) <= f(x) + c1 g.(x(t) - x) but where the function still descends steeply
+  (g(x(t)).d < c2 g(x).d, the weak Wolfe curvature condition unmet) doubles t while f
+  keeps falling (the best point is kept); a trial that fails Armijo shrinks t by a
+  safeguarded quadratic interpolation step in [0.1 t, 0.5 t]; a non-finite trial counts
+  as a failed one. Without the doubling, L-BFGS from a flat start inherits a tiny first
+  step and never grows it (measured: a near-grey texture start moved 0.4 % in 20
+  iterations while Adam fell 77 %).
   If no trial is accepted within `max_evaluations` the memory is cleared and the
   point kept (the next iteration is a steepest-descent step);
 - the function value, gradient and metrics of the accepted point are kept, so an
@@ -38,19 +43,20 @@ import tensorflow as tf
 class LBFGS:
     """L-BFGS(-with-bounds) for `render.render(..., optimizer=LBFGS(...))` (or "lbfgs")."""
 
-    def __init__(self, memory=10, bounds=None, max_evaluations=20, c1=1e-4):
+    def __init__(self, memory=10, bounds=None, max_evaluations=20, c1=1e-4, c2=0.9):
         if memory < 1 or max_evaluations < 1:
             raise ValueError("memory and max_evaluations must be >= 1")
         self.memory = int(memory)
         self.bounds = bounds
         self.max_evaluations = int(max_evaluations)
         self.c1 = float(c1)
+        self.c2 = float(c2)
         self.variables = []
         self._built = False
 
     def get_config(self):
         b = self.bounds
-        return {"memory": self.memory, "max_evaluations": self.max_evaluations, "c1": self.c1,
+        return {"memory": self.memory, "max_evaluations": self.max_evaluations, "c1": self.c1, "c2": self.c2,
                 "bounds": None if b is None else tuple(np.asarray(x).tobytes() for x in b)}
 
     def build(self, variables, n_metrics=0):
@@ -162,31 +168,43 @@ class LBFGS:
         t0 = tf.where(first, tf.minimum(1.0, 1.0 / tf.maximum(tf.reduce_sum(tf.abs(gf)), 1e-30)), 1.0)
         zero_g = tf.equal(tf.reduce_max(tf.abs(gf)), 0.0)
 
-        def cond(k, t, accepted, any_finite, x, f, g, mv):
-            return tf.logical_and(k < self.max_evaluations, tf.logical_not(accepted))
+        gd = tf.tensordot(g0, d, 1)
 
-        def body(k, t, accepted, any_finite, x, f, g, mv):
+        def cond(k, t, done, have_best, any_finite, x, f, g, mv):
+            return tf.logical_and(k < self.max_evaluations, tf.logical_not(done))
+
+        def body(k, t, done, have_best, any_finite, xb, fb, gb, mb):
             xt = self._project(x0 + t * d)
             self._assign(xt)
             loss, grads, mvt = evaluate()
             self.evaluations.assign_add(1)
-            ft, gt = tf.cast(loss, tf.float32), self._flat(grads)
+            ft, gt, mt = tf.cast(loss, tf.float32), self._flat(grads), _stack(mvt)
             ok_num = tf.logical_and(tf.math.is_finite(ft), tf.reduce_all(tf.math.is_finite(gt)))
             decrease = tf.tensordot(g0, xt - x0, 1)
-            ok = tf.logical_and(ok_num, ft <= f0 + self.c1 * decrease)
+            armijo = tf.logical_and(ok_num, ft <= f0 + self.c1 * decrease)
+            improves = tf.logical_and(armijo, tf.logical_or(tf.logical_not(have_best), ft < fb))
+            # still descending steeply at the trial point (weak Wolfe curvature condition not
+            # met): the step was too short, double it (the quasi-Newton scale can be far off
+            # after a reset or from a flat start)
+            steep = tf.tensordot(gt, d, 1) < self.c2 * gd
+            expand = tf.logical_and(improves, steep)
+            have = tf.logical_or(have_best, improves)
             # safeguarded quadratic interpolation along the path (halving if not finite)
             slope = tf.minimum(decrease / t, -1e-30)
             quad = -slope * t * t / (2.0 * tf.maximum(ft - f0 - slope * t, 1e-30))
-            t_next = tf.where(ok_num, tf.clip_by_value(quad, 0.1 * t, 0.5 * t), 0.5 * t)
-            return (k + 1, tf.where(ok, t, t_next), ok, tf.logical_or(any_finite, ok_num), xt, ft, gt,
-                    _stack(mvt))
+            shrink = tf.where(ok_num, tf.clip_by_value(quad, 0.1 * t, 0.5 * t), 0.5 * t)
+            pick = lambda new, old: tf.where(improves, new, old)
+            return (k + 1, tf.where(expand, 2.0 * t, shrink), tf.logical_and(have, tf.logical_not(expand)), have,
+                    tf.logical_or(any_finite, ok_num), pick(xt, xb), pick(ft, fb), pick(gt, gb), pick(mt, mb))
 
-        init = (tf.constant(0), t0, tf.constant(False), tf.constant(False), x0, f0, g0, m0)
-        _, _, accepted, any_finite, x1, f1, g1, m1 = tf.cond(
-            zero_g, lambda: (tf.constant(0), t0, tf.constant(False), tf.constant(True), x0, f0, g0, m0),
+        init = (tf.constant(0), t0, tf.constant(False), tf.constant(False), tf.constant(False), x0, f0, g0, m0)
+        _, _, _, accepted, any_finite, x1, f1, g1, m1 = tf.cond(
+            zero_g, lambda: (tf.constant(0), t0, tf.constant(False), tf.constant(False), tf.constant(True),
+                             x0, f0, g0, m0),
             lambda: tf.while_loop(cond, body, init))
 
         def accept():
+            self._assign(x1)                 # the best trial (the last one may be a worse expansion)
             s, y = x1 - x0, g1 - g0
             sy, yy = tf.tensordot(s, y, 1), tf.tensordot(y, y, 1)
 
