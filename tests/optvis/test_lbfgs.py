@@ -140,3 +140,15 @@ def test_step_cache_reuse_equals_a_fresh_run():
     assert cache.traces == 1
     for a, b in zip(fresh, cached):
         np.testing.assert_array_equal(a.losses, b.losses)
+
+
+def test_a_flat_start_does_not_stall():
+    # a quartic whose gradient is tiny at the start: the first step (1 / |g|_1) is far too
+    # short; the line search must grow it (weak Wolfe curvature condition), not keep it
+    target = np.abs(CENTER) + 0.5
+
+    def quartic(T):
+        x = T("input")
+        return -tf.reduce_sum((x * x - target * target) ** 2)
+    r = _run("lbfgs", objective=quartic, steps=20, param_f=_param(np.full(SHAPE, 0.01, np.float32)))
+    assert r.losses[-1] < 1e-2 * r.losses[0]
