@@ -10,6 +10,7 @@
   docs/random_vgg_textures.png      Figure 8: rows original, trained, random; columns
                                     conv1_1, +conv2_1, +conv3_1, +conv4_1
   docs/random_vgg_style.png         Figure 9: content, style, trained (Gatys), random (He)
+  docs/random_vgg_style_beta10.png  the control: random (He) with alpha:beta = 10:1
 
     PYTHONPATH=. python benchmarks/experiments/make_sheets.py
 """
@@ -55,7 +56,8 @@ def main():
     os.makedirs(DOCS, exist_ok=True)
     for name, target in [("inversion", "random_vgg_inversion.png"), ("inversion_grey_start",
                           "random_vgg_inversion_grey_start.png"), ("textures", "random_vgg_textures.png"),
-                         ("style", "random_vgg_style.png")]:
+                         ("style", "random_vgg_style.png"), ("style_ctrl_beta10", "random_vgg_style_beta10.png"),
+                         ("textures_ctrl_grey_start", "random_vgg_textures_grey_start.png")]:
         src = os.path.join(RESULTS, name + ".png")
         if os.path.isfile(src):
             shutil.copyfile(src, os.path.join(DOCS, target))
