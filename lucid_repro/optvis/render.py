@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from lucid_repro.errors import NumericalError, UserError
 from lucid_repro.optvis import checkpoint as checkpoint_lib
+from lucid_repro.optvis import lbfgs as lbfgs_lib
 from lucid_repro.optvis import objectives as objectives_lib
 from lucid_repro.optvis import param as param_lib
 from lucid_repro.optvis import transforms as transforms_lib
@@ -35,6 +36,29 @@ class RenderResult:
 def adam(learning_rate=DEFAULT_LEARNING_RATE):
     """Lucid's optimizer: Adam, lr 0.05, epsilon 1e-8 (TF1's default)."""
     return tf.keras.optimizers.Adam(learning_rate=learning_rate, epsilon=1e-8)
+
+
+OPTIMIZERS = ("adam", "lbfgs")
+EVALUATIONS = "function_evaluations"   # the metric an L-BFGS run records (cumulative)
+
+
+def lbfgs(memory=10, bounds=None, max_evaluations=20):
+    """Limited-memory BFGS with a backtracking line search and optional box bounds
+    (`optvis.lbfgs.LBFGS`): one render step = one iteration."""
+    return lbfgs_lib.LBFGS(memory=memory, bounds=bounds, max_evaluations=max_evaluations)
+
+
+def make_optimizer(name, learning_rate=DEFAULT_LEARNING_RATE):
+    """The optimizer of the scripts' --optimizer: "adam" (with `learning_rate`) or
+    "lbfgs" (no learning rate: its line search chooses the step); an optimizer object
+    is returned as it is."""
+    if name is not None and not isinstance(name, str):
+        return name
+    if name in (None, "adam"):
+        return adam(learning_rate)
+    if name == "lbfgs":
+        return lbfgs()
+    raise UserError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
 
 
 def _make_param(param_f, seed):
@@ -114,7 +138,12 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
         `RandomState(seed)`; None: fresh random. Bit-exact repeats also need TF's
         deterministic kernels, a process-wide setting the entry point chooses
         (`lucid_repro.runtime.deterministic()`).
-    optimizer: a Keras optimizer (default Adam(0.05)).
+    optimizer: a Keras optimizer (default Adam(0.05)), or an `LBFGS` (`render.lbfgs()`,
+        or the string "lbfgs"; "adam" is Adam(0.05)): then each step is one L-BFGS
+        iteration (a line search of one or more evaluations of the objective and its
+        gradient, counted in the metric "function_evaluations"); transforms and step
+        inputs that change between evaluations make its objective noisy (use
+        transforms=[] for it).
     transforms: list of transforms (default Lucid's standard_transforms; [] for none).
     thresholds: steps at which to record the image (`param.picture()`: the param's
         output, or the texture of a texture param); the run lasts max(thresholds).
@@ -155,6 +184,9 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     elif layers:
         raise UserError(f"objective reads layers {layers} but no model was given")
 
+    if isinstance(optimizer, str):
+        optimizer = make_optimizer(optimizer)
+    is_lbfgs = isinstance(optimizer, lbfgs_lib.LBFGS)
     param = _make_param(param_f, seed)
     variables = param.trainable_variables
     if not variables:
@@ -179,12 +211,15 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
             rng.reset_from_seed(rng_seed)
     if entry is None:
         optimizer = optimizer or adam()
-        optimizer.build(variables)
+        if is_lbfgs:
+            optimizer.build(variables, n_metrics=len(metrics))
+        else:
+            optimizer.build(variables)
         rng = tf.random.Generator.from_seed(rng_seed)
     transform = transforms_lib.compose(transforms_lib.standard_transforms() if transforms is None else transforms)
     submodel = model.submodel(layers) if (model is not None and layers) else None
     transformed_needed = submodel is not None or any("transformed" in o.reads for o in all_objectives)
-    metric_names = list(metrics)
+    metric_names = list(metrics) + ([EVALUATIONS] if is_lbfgs else [])
 
     def forward(inputs):
         image = param(**inputs)
@@ -203,7 +238,22 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
                 raise KeyError(f"T({name!r}): the objective did not declare it reads {name!r} "
                                f"(Objective(fn, reads=[...])); available: {sorted(names) + sorted(acts)}")
             return acts[name]
-        return objective(T), [metrics[k](T) for k in metric_names]
+        return objective(T), [metrics[k](T) for k in metrics]
+
+    def lbfgs_step_fn(inputs):
+        if cache is not None:
+            cache.traces += 1
+
+        def evaluate():
+            with tf.GradientTape() as tape:
+                value, metric_values = forward(inputs)
+                loss = -value
+            grads = tape.gradient(loss, variables)
+            if gradient_transform is not None:
+                grads = gradient_transform(grads)
+            return loss, grads, metric_values
+        loss, metric_values, applied = optimizer.iterate(evaluate, cached=step_inputs is None)
+        return loss, tf.unstack(metric_values, num=len(metrics)) + [optimizer.evaluations], applied
 
     def step_fn(inputs):
         if cache is not None:
@@ -225,7 +275,7 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
         return loss, metric_values, applied
 
     if entry is None:
-        step = tf.function(step_fn)
+        step = tf.function(lbfgs_step_fn if is_lbfgs else step_fn)
         if cache is not None:
             cache._entries[key] = {"param": param, "variables": variables, "optimizer": optimizer, "rng": rng,
                                    "step": step, "optimizer_init": [v.numpy() for v in optimizer.variables]}

@@ -12,7 +12,8 @@
   "Adversarial Manipulation of Deep Representations": find I within ||I - source||∞ <= δ
   (δ = 10/255) whose representation at a deep layer matches a guide image's,
   min ||φ(I) - φ(guide)||². The paper ran L-BFGS-B to convergence; here projected Adam on
-  the same box, for a fixed number of steps (the render loop's optimizers are Keras ones).
+  the same box by default, or optimizer="lbfgs" (`optvis.lbfgs`: L-BFGS whose line search
+  is projected onto the box), for a fixed number of steps.
 
 Both report the perturbation (L∞ and L2 on the 0..1 scale, L∞ also in 0..255 levels),
 the steps taken, and the final score (logit, margin, predicted class) or feature distance
@@ -26,6 +27,7 @@ import tensorflow as tf
 from lucid_repro.errors import UserError
 from lucid_repro.models.families import pick
 from lucid_repro.optvis import attribution, objectives, render
+from lucid_repro.optvis import lbfgs as lbfgs_lib
 from lucid_repro.optvis.gradients import sign
 from lucid_repro.optvis.param import box_pixel_image
 
@@ -105,8 +107,10 @@ def log_prob_objective(layer, target):
 
 
 def fool(model, image, target, epsilon=EPSILON, step_size=STEP_SIZE, max_steps=MAX_STEPS,
-         logits_layer=None, seed=0, progress=True):
-    """Make `model` classify `image` as `target` within an L∞ budget (iterative FGSM)."""
+         logits_layer=None, seed=0, progress=True, optimizer=None):
+    """Make `model` classify `image` as `target` within an L∞ budget (iterative FGSM).
+    optimizer="lbfgs": Szegedy et al.'s box-constrained L-BFGS on the same objective and
+    box instead of sign steps (step_size unused)."""
     image = _check_image(image)
     _check_budget(epsilon, step_size, max_steps)
     layer = attribution.class_layer(model, logits_layer)
@@ -117,7 +121,8 @@ def fool(model, image, target, epsilon=EPSILON, step_size=STEP_SIZE, max_steps=M
     run = render.render(
         model, log_prob_objective(layer, target),
         param_f=lambda: box_pixel_image(image[None], low[None], high[None]),
-        optimizer=tf.keras.optimizers.SGD(learning_rate=step_size), gradient_transform=sign,
+        optimizer=_sign_sgd_or(optimizer, step_size),
+        gradient_transform=None if _is_lbfgs(optimizer) else sign,
         transforms=[], thresholds=(max_steps,), seed=seed, progress=progress,
         metrics={"margin": margin_objective(layer, target)},
         stop_when=lambda i, loss, m: m["margin"] > 0.0,
@@ -145,9 +150,11 @@ def feature_distance_objective(layer, guide_features, scale):
 
 
 def feature_adversary(model, source, guide, layer=None, epsilon=FEATURE_EPSILON,
-                      learning_rate=FEATURE_LR, steps=FEATURE_STEPS, seed=0, progress=True):
+                      learning_rate=FEATURE_LR, steps=FEATURE_STEPS, seed=0, progress=True, optimizer=None):
     """Sabour et al.: an image within `epsilon` (L∞) of `source` whose `layer`
-    representation matches `guide`'s. `guide` is resized to the source's size."""
+    representation matches `guide`'s. `guide` is resized to the source's size.
+    optimizer: "adam" (default, `learning_rate`) or "lbfgs" (Sabour et al.'s L-BFGS-B:
+    the box is the projection of its line search)."""
     source = _check_image(source, "source image")
     guide = _check_image(guide, "guide image")
     _check_budget(epsilon, learning_rate, steps)
@@ -164,7 +171,7 @@ def feature_adversary(model, source, guide, layer=None, epsilon=FEATURE_EPSILON,
     low, high = np.maximum(source - epsilon, 0.0), np.minimum(source + epsilon, 1.0)
     run = render.render(
         model, objective, param_f=lambda: box_pixel_image(source[None], low[None], high[None]),
-        optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate, epsilon=1e-8),
+        optimizer=render.make_optimizer(optimizer, learning_rate),
         transforms=[], thresholds=(steps,), seed=seed, progress=progress,
         description=f"feature adversary @{layer}")
     adv = run.images[-1][0]
@@ -176,6 +183,17 @@ def feature_adversary(model, source, guide, layer=None, epsilon=FEATURE_EPSILON,
     scores = {"layer": layer, "feature_distance": to_guide, "start_distance": d0,
               "relative_distance": to_guide / d0, "distance_to_source_features": to_source}
     return AdversarialResult(adv, run.steps, linf, l2, scores, run.losses)
+
+
+def _is_lbfgs(optimizer):
+    return optimizer == "lbfgs" or isinstance(optimizer, lbfgs_lib.LBFGS)
+
+
+def _sign_sgd_or(optimizer, step_size):
+    """Iterative FGSM's SGD on sign gradients (default), or the given optimizer."""
+    if optimizer in (None, "sgd", "adam"):
+        return tf.keras.optimizers.SGD(learning_rate=step_size)
+    return render.make_optimizer(optimizer)
 
 
 def perturbation_image(adv, source, epsilon=None):

@@ -29,7 +29,8 @@ from lucid_repro.errors import UserError
 from lucid_repro.optvis import param, render, style
 from lucid_repro.optvis.style_config import GATYS_STYLE_LAYERS
 
-PARAMS = ("pixel", "fft")
+PARAMS = ("pixel", "fft")          # compared by --param=both
+KINDS = PARAMS + ("box",)          # every parameterization `transfer` accepts
 
 
 # ---------------------------------------------------------------- images
@@ -89,7 +90,7 @@ STYLE_CONFIGS = {
 
 def style_config(model, **overrides):
     """The model family's StyleConfig (`style.config_for`) with overrides."""
-    return style.config_for(model, STYLE_CONFIGS, params=PARAMS, **overrides)
+    return style.config_for(model, STYLE_CONFIGS, params=KINDS, **overrides)
 
 
 def batch_param(inner, content, style_image=None):
@@ -132,15 +133,16 @@ class TransferResult:
 
 
 def transfer(model, content, style_image, config=None, param_kind=None, steps=512, seed=0,
-             lr=render.DEFAULT_LEARNING_RATE, progress=True, thresholds=None, loss=None):
+             lr=render.DEFAULT_LEARNING_RATE, progress=True, thresholds=None, loss=None, optimizer=None):
     """Style transfer of `content` ([H, W, 3]; sets the output size) with `style_image`
-    (any size; Lucid mode crops it, so it must cover H x W, see `fit_style`)."""
+    (any size; Lucid mode crops it, so it must cover H x W, see `fit_style`).
+    optimizer: "adam" (default, learning rate `lr`), "lbfgs" or an optimizer object."""
     if steps <= 0:
         raise UserError(f"steps must be positive, got {steps}")
     config = config or style_config(model)
     param_kind = param_kind or config.param
-    if param_kind not in PARAMS:
-        raise UserError(f"--param must be one of {', '.join(PARAMS)}, got {param_kind!r}")
+    if param_kind not in KINDS:
+        raise UserError(f"--param must be one of {', '.join(KINDS)}, got {param_kind!r}")
     loss = loss or style.StyleContentLoss(model, content, style_image, config)
     h, w = loss.h, loss.w
     style_fitted = fit_style(loss.style_image, h, w) if config.batch_mode == "lucid" else None
@@ -154,7 +156,7 @@ def transfer(model, content, style_image, config=None, param_kind=None, steps=51
 
     step_inputs = crop_inputs(style_fitted.shape, h, w) if config.batch_mode == "lucid" else None
     start = time.time()
-    result = render.render(model, loss.objective(), param_f=param_f, optimizer=render.adam(lr),
+    result = render.render(model, loss.objective(), param_f=param_f, optimizer=render.make_optimizer(optimizer, lr),
                            transforms=[] if config.batch_mode == "fixed" else None,
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,
                            step_inputs=step_inputs,
@@ -167,10 +169,11 @@ def transfer(model, content, style_image, config=None, param_kind=None, steps=51
 
 
 def compare_params(model, content, style_image, config=None, params=PARAMS, steps=512, seed=0,
-                   progress=True, lr=render.DEFAULT_LEARNING_RATE):
+                   progress=True, lr=render.DEFAULT_LEARNING_RATE, optimizer=None):
     """Run the same style transfer with each parameterization (same loss, weights, steps,
     seed). Returns {param: TransferResult}."""
     config = config or style_config(model)
     loss = style.StyleContentLoss(model, content, style_image, config)
     return {kind: transfer(model, content, style_image, config, kind, steps=steps, seed=seed,
-                           progress=progress, lr=lr, loss=loss) for kind in params}
+                           progress=progress, lr=lr, loss=loss, optimizer=optimizer)
+            for kind in params}

@@ -11,9 +11,11 @@ perturbation size (L-inf, L2), the steps and the final score or feature distance
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags
+from lucid_repro.scripts import common, limit_flags, optimizer_flags
 
 common.define_model_flags()
+optimizer_flags.define(adam_means="the recipes' first-order steps (sign steps for a class target, "
+                       "Adam for a feature adversary; --step_size)")
 common.define_checkpoint_flags()
 limit_flags.define(images=True, memory=True)
 flags.DEFINE_string("image", None, "photo to perturb (default: the packaged bridge.jpg)")
@@ -66,7 +68,8 @@ def main(argv):
         result = adversarial.fool(model, image, int(target), epsilon=epsilon,
                                   step_size=FLAGS.step_size / 255.0,
                                   max_steps=FLAGS.steps or adversarial.MAX_STEPS,
-                                  logits_layer=layer, seed=FLAGS.seed, progress=FLAGS.progress)
+                                  logits_layer=layer, seed=FLAGS.seed, progress=FLAGS.progress,
+                                  optimizer=FLAGS.optimizer)
     else:
         if FLAGS.layer:
             model.check_layer(FLAGS.layer)
@@ -74,7 +77,8 @@ def main(argv):
         result = adversarial.feature_adversary(model, image, guide, layer=FLAGS.layer, epsilon=epsilon,
                                                learning_rate=FLAGS.step_size / 255.0,
                                                steps=FLAGS.steps or adversarial.FEATURE_STEPS,
-                                               seed=FLAGS.seed, progress=FLAGS.progress)
+                                               seed=FLAGS.seed, progress=FLAGS.progress,
+                                               optimizer=FLAGS.optimizer)
     save_image(FLAGS.output, result.image)
     if FLAGS.perturbation:
         save_image(FLAGS.perturbation, adversarial.perturbation_image(result.image, image, epsilon))

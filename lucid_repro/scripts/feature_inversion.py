@@ -9,7 +9,7 @@ relative reconstruction loss ||phi(x) - phi(x0)||^2 / ||phi(x0)||^2 and stores i
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, preset_flags, random_vgg_flags
+from lucid_repro.scripts import common, limit_flags, optimizer_flags, preset_flags, random_vgg_flags
 from lucid_repro.sections.feature_inversion import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
@@ -17,12 +17,14 @@ common.define_model_flags()
 common.define_checkpoint_flags()
 limit_flags.define(images=True, memory=True)
 preset_flags.define(SECTION)
+optimizer_flags.define(D["optimizer"])
 flags.DEFINE_string("image", D["image"], "image to invert: a path or a packaged name")
 flags.DEFINE_string("layer", D["layer"], "layer (or comma-separated layers) whose activations are matched")
 flags.DEFINE_integer("size", D["size"], "longer side of the image in pixels")
 flags.DEFINE_integer("steps", D["steps"], "optimization steps")
-flags.DEFINE_enum("param", D["param"], ["fft", "pixel"],
-                  "image parameterization (default: pixel for the VGGs, fft otherwise)")
+flags.DEFINE_enum("param", D["param"], ["fft", "pixel", "box"],
+                  "image parameterization (default: pixel for the VGGs, fft otherwise; box = pixels in "
+                  "[0, 1] from white noise, He et al.'s with --optimizer=lbfgs)")
 flags.DEFINE_float("tv_weight", D["tv_weight"], "weight of the total-variation (beta = 2) prior")
 flags.DEFINE_float("lr", D["lr"], "Adam learning rate")
 random_vgg_flags.define("the image", pooling=D["pooling"])
@@ -59,9 +61,9 @@ def main(argv):
         raise UserError("--layer is empty")
     model, report = random_vgg_flags.load_model(image, layers)
     r = fi.invert(model, image, layers, steps=FLAGS.steps, param_kind=FLAGS.param, tv_weight=FLAGS.tv_weight,
-                  lr=FLAGS.lr, seed=FLAGS.seed, progress=FLAGS.progress)
+                  lr=FLAGS.lr, seed=FLAGS.seed, progress=FLAGS.progress, optimizer=FLAGS.optimizer)
     record = {"model": model.name, "image": FLAGS.image, "size": list(image.shape[:2]), "layers": layers,
-              "steps": FLAGS.steps, "param": FLAGS.param or family_of(model).default_param, "tv_weight": FLAGS.tv_weight,
+              "steps": FLAGS.steps, "param": FLAGS.param or family_of(model).default_param, "tv_weight": FLAGS.tv_weight, "optimizer": FLAGS.optimizer,
               "relative_loss": r.loss, "layer_losses": r.layer_losses, "seed": FLAGS.seed,
               "pooling": FLAGS.pooling, "stacked": report}
     stem = os.path.splitext(FLAGS.output)[0]

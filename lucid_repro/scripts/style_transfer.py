@@ -11,7 +11,7 @@ losses and stores them in <output stem>.json.
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, preset_flags, random_vgg_flags
+from lucid_repro.scripts import common, limit_flags, optimizer_flags, preset_flags, random_vgg_flags
 from lucid_repro.sections.style_transfer import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
@@ -19,11 +19,13 @@ common.define_model_flags()
 common.define_checkpoint_flags()
 limit_flags.define(images=True, memory=True)
 preset_flags.define(SECTION)
+optimizer_flags.define(D["optimizer"])
 flags.DEFINE_string("content", D["content"], "content image: a path or a packaged name")
 flags.DEFINE_string("style", D["style"], "style image: a path or a packaged name")
-flags.DEFINE_enum("param", D["param"], ["fft", "pixel", "both"],
+flags.DEFINE_enum("param", D["param"], ["fft", "pixel", "both", "box"],
                   "fft = Fourier + decorrelated colours (the article's), pixel = plain pixels, both = compare "
-                  "(default: the model's style configuration: fft for inception_v1, pixel for the VGGs)")
+                  "(default: the model's style configuration: fft for inception_v1, pixel for the VGGs); box = pixels "
+                  "in [0, 1] from white noise (the papers', with --optimizer=lbfgs)")
 flags.DEFINE_integer("size", D["size"], "longer side of the output (and of the content image) in pixels")
 flags.DEFINE_integer("steps", D["steps"], "optimization steps (Lucid: 512)")
 flags.DEFINE_float("style_scale", 1.0, "style image longer side relative to the output's")
@@ -86,12 +88,14 @@ def main(argv):
     config = st.style_config(model, **overrides)
     kinds = st.PARAMS if FLAGS.param == "both" else (FLAGS.param or config.param,)
     results = st.compare_params(model, content, style_image, config, params=kinds, steps=FLAGS.steps,
-                                seed=FLAGS.seed, progress=FLAGS.progress, lr=FLAGS.lr)
+                                seed=FLAGS.seed, progress=FLAGS.progress, lr=FLAGS.lr,
+                                optimizer=FLAGS.optimizer)
     stem = os.path.splitext(FLAGS.output)[0]
     record = summary(results, model.name, config, {
         "content": FLAGS.content, "style": FLAGS.style, "seed": FLAGS.seed, "pooling": FLAGS.pooling,
         "stacked": report, "style_fit": FLAGS.style_fit, "style_shape": list(style_image.shape[:2]),
-        "transforms": config.batch_mode != "fixed", "preset": preset_flags.record()})
+        "transforms": config.batch_mode != "fixed", "preset": preset_flags.record(),
+        "optimizer": FLAGS.optimizer})
     written = []
     if FLAGS.param == "both":
         for kind, r in results.items():

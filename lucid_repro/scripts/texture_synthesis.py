@@ -10,7 +10,7 @@ in <output stem>.json.
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, preset_flags, random_vgg_flags
+from lucid_repro.scripts import common, limit_flags, optimizer_flags, preset_flags, random_vgg_flags
 from lucid_repro.sections.texture_synthesis import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
@@ -18,14 +18,16 @@ common.define_model_flags()
 common.define_checkpoint_flags()
 limit_flags.define(images=True, memory=True)
 preset_flags.define(SECTION)
+optimizer_flags.define(D["optimizer"])
 flags.DEFINE_string("style", D["style"], "texture image: a path or a packaged name "
                     "(with --figure: a comma-separated list)")
 flags.DEFINE_string("layers", D["layers"], "comma-separated layers (default: Gatys' relu1_1,pool1,pool2,pool3,pool4 "
                     "for VGG19)")
 flags.DEFINE_integer("size", D["size"], "output side in pixels (the texture is resized to this longer side)")
 flags.DEFINE_integer("steps", D["steps"], "optimization steps")
-flags.DEFINE_enum("param", D["param"], ["fft", "pixel"],
-                  "image parameterization (default: pixel for the VGGs, as Gatys; fft otherwise)")
+flags.DEFINE_enum("param", D["param"], ["fft", "pixel", "box"],
+                  "image parameterization (default: pixel for the VGGs, as Gatys; fft otherwise; box = "
+                  "pixels in [0, 1] from white noise, the papers' with --optimizer=lbfgs)")
 flags.DEFINE_enum("loss", D["loss"], ["squared", "mean_l1"], "Gram distance (Gatys: squared)")
 flags.DEFINE_enum("weighting", D["weighting"], ["none", "omega", "relative"],
                   "per-layer weights: none, omega (He et al. Eq. 4) or relative errors "
@@ -69,7 +71,7 @@ def main(argv):
     layers = ts.parse_layers(model, FLAGS.layers)
     options = dict(size=FLAGS.size, steps=FLAGS.steps, param_kind=FLAGS.param or family_of(model).default_param, seed=FLAGS.seed,
                    progress=FLAGS.progress, loss=FLAGS.loss, weighting=FLAGS.weighting,
-                   use_transforms=FLAGS.transforms, lr=FLAGS.lr)
+                   use_transforms=FLAGS.transforms, lr=FLAGS.lr, optimizer=FLAGS.optimizer)
     stem = os.path.splitext(FLAGS.output)[0]
     if FLAGS.figure:
         rows, record = ts.figure(model, textures, layers, **options)
@@ -86,7 +88,7 @@ def main(argv):
                   "weights": r.weights, "loss": r.loss, "seconds": round(r.seconds, 1)}
         print("final Gram loss per layer (relative): " + "  ".join(
             f"{l} {v:.4g} ({r.relative_errors[l]:.3g})" for l, v in r.layer_losses.items()))
-    record.update(seed=FLAGS.seed, pooling=FLAGS.pooling, stacked=report)
+    record.update(seed=FLAGS.seed, pooling=FLAGS.pooling, stacked=report, optimizer=FLAGS.optimizer)
     written = [save_image(FLAGS.output, image), write_json(stem + ".json", common.with_model_info(record, model))]
     print("wrote " + ", ".join(written))
 

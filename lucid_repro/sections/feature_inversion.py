@@ -29,7 +29,9 @@ SECTION = Section(
     settings={
         # param None: the model family's (pixels on the VGGs)
         "library": dict(image="zurich", layer="relu4_1", size=128, steps=256, param=None, tv_weight=0.0,
-                        lr=0.05, pooling="avg"),
+                        lr=0.05, pooling="avg", optimizer="adam"),
+        "paper": dict(size=256, steps=2000, lr=0.05, optimizer="lbfgs", param="box", pooling="avg",
+                      tv_weight=0.0),
         "demo": dict(image="zurich", layers=_LAYERS, size=128, steps=150, pooling="avg"),
         "quick": dict(image="zurich", layers=_LAYERS, size=32, steps=4, pooling="avg"),
     },
@@ -38,6 +40,10 @@ SECTION = Section(
                    "(tv_weight 0), Adam; size and steps ours",
         "demo": "ours: three depths, trained and random VGG19",
         "quick": "ours: smoke tests",
+        "paper": "He, Wang & Hopcroft 2016 Sec. 4.1: L-BFGS (our projected L-BFGS with the [0, 1] box, "
+                 "optvis/lbfgs.py), 256 x 256, up to 2000 iterations ('within 100' at conv5_1 on ranVGG, "
+                 "their Figure 5), white-noise start, pixels, average pooling, N(0, 0.015^2) weights (the "
+                 "ranvgg19 default), the relative feature loss alone",
     },
     figures=(("feature_inversion/feature_inversion.png", "target, then relu2_1 … relu5_1; rows: VGG19, random"),),
     numbers=numbers,

@@ -32,7 +32,9 @@ SECTION = Section(
         # param / batch_mode None: the model family's StyleConfig (recipes.style_transfer.STYLE_CONFIGS;
         # on VGG19 pixels, fixed targets, no transforms)
         "library": dict(size=256, steps=256, lr=0.05, param=None, batch_mode=None, pooling="avg",
-                        style_fit="content", **_IMAGES),
+                        style_fit="content", optimizer="adam", **_IMAGES),
+        "paper": dict(size=256, steps=2000, optimizer="lbfgs", param="box", batch_mode="fixed", pooling="avg",
+                      style_fit="content", **_IMAGES),
         "demo": dict(size=160, steps=200, lr=0.05, param="both", batch_mode=None, pooling="avg",
                      style_fit="content", **_IMAGES),
         "quick": dict(size=32, steps=4, lr=0.05, param="both", batch_mode=None, pooling="avg",
@@ -48,6 +50,10 @@ SECTION = Section(
         "article": "Lucid style_transfer_2d.ipynb: batch [generated, content, random crop of the style at "
                    "its own resolution] through the standard transforms, Adam 0.05, 512 steps, both "
                    "parameterizations on the unchanged (max-pool) network",
+        "paper": "Gatys, Ecker & Bethge 2016 (vgg19) and He, Wang & Hopcroft 2016 Sec. 4.3 (ranvgg19: "
+                 "relu2_2 content, relu1_1..relu5_1 style, omega_l, alpha:beta:gamma = 100:1:1000, the "
+                 "model's StyleConfig): L-BFGS on pixels in [0, 1] from white noise, fixed targets, no "
+                 "transforms, average pooling, 256 px, 2000 iterations",
     },
     figures=(("style_transfer/style_transfer_*.png", "content, style, pixel result, decorrelated result"),
              ("style_transfer/style_transfer_*_pixel.png", "pixel"),

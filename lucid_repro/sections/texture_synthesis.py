@@ -29,7 +29,11 @@ SECTION = Section(
         # param / weighting / layers None: the model family's (pixels and relative errors on the VGGs,
         # Gatys' layers; recipes.texture_synthesis)
         "library": dict(style="starry_night", size=128, steps=256, lr=0.05, loss="squared", param=None,
-                        weighting=None, layers=None, transforms=False, pooling="avg"),
+                        weighting=None, layers=None, transforms=False, pooling="avg", optimizer="adam"),
+        "paper": dict(size=256, steps=2000, lr=0.05, optimizer="lbfgs", param="box", pooling="avg",
+                      loss="squared",
+                      by_model={"vgg19": dict(layers="relu1_1,pool1,pool2,pool3,pool4", weighting="none"),
+                                "ranvgg19": dict(layers="relu1_1,relu2_1,relu3_1,relu4_1", weighting="omega")}),
         "demo": dict(style="starry_night", size=128, steps=160, pooling="avg"),
         "quick": dict(style="starry_night", size=32, steps=4, pooling="avg"),
     },
@@ -38,6 +42,11 @@ SECTION = Section(
                    "average pooling, no transforms; size, steps and Adam ours",
         "demo": "ours: make demo's budget, trained and random VGG19",
         "quick": "ours: smoke tests",
+        "paper": "on vgg19 Gatys, Ecker & Bethge 2015 (conv1_1, pool1..pool4, equal weights, squared Gram "
+                 "distance, L-BFGS, 256 px, white noise); on ranvgg19 He, Wang & Hopcroft 2016 Sec. 4.2 / "
+                 "Figure 8 (conv1_1..conv4_1, --figure gives the figure's rows, omega_l weights). Both: "
+                 "pixels in [0, 1] from white noise, L-BFGS with the box (optvis/lbfgs.py), up to 2000 "
+                 "iterations, average pooling",
     },
     figures=(("texture_synthesis/texture_*.png", "original crop, VGG19, random-weight VGG19"),),
     numbers=numbers,

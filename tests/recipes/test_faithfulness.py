@@ -58,6 +58,42 @@ REFERENCE = {
 }
 
 
+# section -> (model family -> the paper preset's resolved values): Gatys et al. 2015/2016 on
+# VGG19, He, Wang & Hopcroft 2016 on the random VGG19 (issue 24; BUILD_NOTES "Random-weight
+# VGG at the papers' settings"): L-BFGS on [0, 1] pixels from white noise, 256 px, 2000
+# iterations, average pooling
+PAPER = {
+    "feature_inversion": {
+        "ranvgg19": dict(size=256, steps=2000, lr=0.05, optimizer="lbfgs", param="box", pooling="avg",
+                         tv_weight=0.0),
+    },
+    "texture_synthesis": {
+        "vgg19": dict(size=256, steps=2000, lr=0.05, optimizer="lbfgs", param="box", pooling="avg",
+                      loss="squared", layers="relu1_1,pool1,pool2,pool3,pool4", weighting="none"),
+        "ranvgg19": dict(size=256, steps=2000, lr=0.05, optimizer="lbfgs", param="box", pooling="avg",
+                         loss="squared", layers="relu1_1,relu2_1,relu3_1,relu4_1", weighting="omega"),
+    },
+    "style_transfer": {
+        "ranvgg19": dict(size=256, steps=2000, optimizer="lbfgs", param="box", batch_mode="fixed",
+                         pooling="avg", style_fit="content", content="zurich", style="starry_night"),
+    },
+}
+
+
+@pytest.mark.parametrize("section", sorted(PAPER))
+def test_paper_preset_pins_the_papers_settings(section):
+    declared = sections.get(section)
+    assert declared.sources["paper"]          # the paper row says where its numbers come from
+    for family, expected in PAPER[section].items():
+        assert declared.row("paper", family) == expected, (section, family)
+    if section == "style_transfer":    # the weights and layers are the model's StyleConfig
+        from lucid_repro.recipes.style_transfer import STYLE_CONFIGS
+        he = STYLE_CONFIGS["ranvgg19"]
+        assert (he.content_weight, he.style_weight, he.tv_weight) == (100.0, 1.0, 1000.0)
+        assert he.content_layers == ("relu2_2",) and he.weighting == "omega"
+        assert he.style_layers == ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+
+
 @pytest.mark.parametrize("section", sorted(REFERENCE))
 def test_article_preset_pins_the_reference(section):
     declared = sections.get(section)

@@ -1,5 +1,6 @@
 """Image parameterizations. Each constructor returns a `Param`: a `tf.Module`
 owning its `tf.Variable`s, called with the step's inputs to produce an image."""
+import numpy as np
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
@@ -8,7 +9,7 @@ from lucid_repro.optvis.param.box import box_pixel_image
 from lucid_repro.optvis.param.color import decorrelate_colors, to_valid_rgb
 from lucid_repro.optvis.param.spatial import fft_image, pixel_image
 
-IMAGE_KINDS = ("fft", "pixel")
+IMAGE_KINDS = ("fft", "pixel", "box")
 
 
 def image(w, h=None, batch=1, sd=None, decorrelate=True, fft=True, alpha=False, sigmoid=True,
@@ -34,16 +35,31 @@ def image(w, h=None, batch=1, sd=None, decorrelate=True, fft=True, alpha=False, 
 
 def image_of_kind(kind, w, h=None, batch=1, decorrelate=None, seed=None):
     """`image` by the recipes' --param: "fft" -> Fourier + decorrelated colours (the
-    article's), "pixel" -> plain RGB pixels. decorrelate=None: decorrelated iff fft."""
+    article's), "pixel" -> plain RGB pixels (through a sigmoid), "box" -> the pixels
+    themselves, a white-noise start (uniform in [0, 1]) kept in [0, 1] by projection
+    (Gatys' and He et al.'s setup with L-BFGS-B). decorrelate=None: decorrelated iff fft."""
     if kind not in IMAGE_KINDS:
         raise UserError(f"--param must be one of {', '.join(IMAGE_KINDS)}, got {kind!r}")
+    if kind == "box":
+        return white_noise_box(w, h, batch=batch, seed=seed)
     fft = kind == "fft"
     return image(w, h, batch=batch, fft=fft, decorrelate=fft if decorrelate is None else decorrelate,
                  seed=seed)
 
 
+def white_noise_box(w, h=None, batch=1, seed=None):
+    """Pixels in [0, 1] (no sigmoid) starting from uniform white noise, kept in the box
+    by projection after every step (`box_pixel_image`; L-BFGS projects its line search
+    onto the same box)."""
+    h = h or w
+    if w <= 0 or h <= 0 or batch <= 0:
+        raise UserError(f"image size must be positive, got w={w} h={h} batch={batch}")
+    init = random_state(seed).uniform(0.0, 1.0, size=(batch, h, w, 3)).astype(np.float32)
+    return box_pixel_image(init, 0.0, 1.0)
+
+
 __all__ = ["Param", "random_state", "seeded", "image", "image_of_kind", "IMAGE_KINDS",
-           "pixel_image", "fft_image", "box_pixel_image", "to_valid_rgb", "decorrelate_colors"]
+           "pixel_image", "fft_image", "white_noise_box", "box_pixel_image", "to_valid_rgb", "decorrelate_colors"]
 
 # aligned interpolation and CPPN parameterizations (issue 5)
 from lucid_repro.optvis.param.shared import aligned_image, lowres_tensor_nd, resize_bilinear_nd  # noqa: E402,F401
