@@ -207,6 +207,16 @@ class KerasFeatureModel(FeatureModel):
         from lucid_repro.models.families import GENERIC
         return GENERIC
 
+    def transform_scale(self, size):
+        """Lucid's transform pixel values scaled to small images (`transforms.size_scale`):
+        a user's model is often small (MNIST's 28 px, CIFAR's 32 px)."""
+        from lucid_repro.optvis.transforms import size_scale
+        return size_scale(size)
+
+    def fixed_input_size(self):
+        native = self.info.get("native_size")
+        return tuple(native) if native else None
+
     def submodel(self, layers):
         inner = super().submodel(layers)
 
@@ -295,18 +305,25 @@ def _depth(tensor):
     return int(shape[-1])
 
 
-def _native_size(model):
+def _input_spec(model):
+    """(native (h, w) or None, channels) of the model's image input [B, H, W, C]; any C
+    (1: grayscale, 3: RGB, more: bands)."""
     try:
         shape = tuple(model.inputs[0].shape)
     except (AttributeError, IndexError, TypeError, ValueError):
-        return None
-    if len(shape) != 4 or shape[-1] not in (3, None):
-        raise UserError(f"model {model.name} takes inputs of shape {shape}, not RGB images [B, H, W, 3]")
-    return None if None in shape[1:3] else tuple(int(s) for s in shape[1:3])
+        return None, 3
+    if len(shape) != 4:
+        raise UserError(f"model {model.name} takes inputs of shape {shape}, not images [B, H, W, C]")
+    channels = 3 if shape[-1] is None else int(shape[-1])
+    return (None if None in shape[1:3] else tuple(int(s) for s in shape[1:3])), channels
 
 
-def _trace(model, size, preprocess_fn, name):
-    image = tf.keras.Input((None, None, 3), name="image")
+def _native_size(model):
+    return _input_spec(model)[0]
+
+
+def _trace(model, size, preprocess_fn, name, channels=3):
+    image = tf.keras.Input((None, None, channels), name="image")
     x = Preprocess(preprocess_fn, name="preprocess")(image)
     if size is not None:
         x = ResizeTo(size, name="resize_to_input")(x)
@@ -315,8 +332,8 @@ def _trace(model, size, preprocess_fn, name):
     return image, tracer, final
 
 
-def _works_at_other_sizes(model, native):
-    probe = tf.zeros((1, native[0] + 32, native[1] + 32, 3))
+def _works_at_other_sizes(model, native, channels=3):
+    probe = tf.zeros((1, native[0] + 32, native[1] + 32, channels))
     try:
         model(probe)
         return True
@@ -360,12 +377,15 @@ def from_keras(model, preprocess=None, input_range=None, layers=None, logits_lay
         raise UserError(f"Sequential model {model.name} is not built: give it an Input or call it once")
     name = name or model.name
     preprocess_fn, record = resolve_preprocessing(model.name, preprocess, input_range)
-    native = _native_size(model)
+    native, channels = _input_spec(model)
+    if channels != 3 and record.get("preprocess") in ("caffe", "torch"):
+        raise UserError(f"--preprocess={record['preprocess']} uses RGB ImageNet statistics; model {name} takes "
+                        f"{channels}-channel images: use tf, none or a module:function")
     fixed = None
-    image, tracer, final = _trace(model, None, preprocess_fn, name)
-    if native is not None and not _works_at_other_sizes(tf.keras.Model(image, final), native):
+    image, tracer, final = _trace(model, None, preprocess_fn, name, channels)
+    if native is not None and not _works_at_other_sizes(tf.keras.Model(image, final), native, channels):
         fixed = native
-        image, tracer, final = _trace(model, fixed, preprocess_fn, name)
+        image, tracer, final = _trace(model, fixed, preprocess_fn, name, channels)
     logits, extra = (logits_layer, {}) if logits_layer else _find_logits(tracer, final)
     outputs = {}
     for key, tensor in list(tracer.outputs.items()) + list(extra.items()):
@@ -385,8 +405,9 @@ def from_keras(model, preprocess=None, input_range=None, layers=None, logits_lay
                             "not [batch, classes]")
         classifier = (logits,)
     record.update({"logits_layer": logits, "input_size": list(fixed) if fixed else None,
-                   "native_size": list(native) if native else None, "source": source or "python"})
-    fm = KerasFeatureModel(name, keras_model, depths, classifier_layers=classifier)
+                   "native_size": list(native) if native else None, "source": source or "python",
+                   "channels": channels})
+    fm = KerasFeatureModel(name, keras_model, depths, classifier_layers=classifier, channels=channels)
     fm.info = record
     return fm
 
@@ -439,10 +460,14 @@ def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_laye
     from lucid_repro.models import savedmodel
     layer = savedmodel.load_layer(path)
     size = layer.fixed_input_size()
+    channels = layer.input_channels()
     name = savedmodel.model_name(path, prefix="keras_")
     preprocess_fn, record = resolve_preprocessing(os.path.basename(os.path.normpath(path)), preprocess,
                                                   input_range)
-    image = tf.keras.Input((None, None, 3), name="image")
+    if channels != 3 and record.get("preprocess") in ("caffe", "torch"):
+        raise UserError(f"--preprocess={record['preprocess']} uses RGB ImageNet statistics; model {name} takes "
+                        f"{channels}-channel images: use tf, none or a module:function")
+    image = tf.keras.Input((None, None, channels), name="image")
     x = Preprocess(preprocess_fn, name="preprocess")(image)
     if size is not None:
         x = ResizeTo(size, name="resize_to_input")(x)
@@ -451,7 +476,8 @@ def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_laye
     except UserError:
         raise
     except Exception as e:
-        raise UserError(f"SavedModel {path} cannot be called on images [B, H, W, 3]: {first_line(e)}") from None
+        raise UserError(f"SavedModel {path} cannot be called on images [B, H, W, {channels}]: "
+                        f"{first_line(e)}") from None
     outputs = {k: t for k, t in outputs.items() if _depth(t) is not None}
     logits = logits_layer
     if logits is None:
@@ -460,7 +486,7 @@ def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_laye
         if named:
             logits = named[0]
         elif len(rank2) == 1:
-            probe = tf.keras.Model(image, outputs[rank2[0]])(tf.random.uniform((2,) + (size or (32, 32)) + (3,),
+            probe = tf.keras.Model(image, outputs[rank2[0]])(tf.random.uniform((2,) + (size or (32, 32)) + (channels,),
                                                                                seed=0)).numpy()
             if probe.min() >= 0 and np.allclose(probe.sum(-1), 1.0, atol=1e-3):
                 logits = rank2[0] + "_log"
@@ -479,8 +505,8 @@ def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_laye
         raise UserError(f"logits layer {logits} of {name} is not [batch, classes]")
     keras_model = tf.keras.Model(image, outputs, name=name)
     record.update({"logits_layer": logits, "input_size": list(size) if size else None,
-                   "native_size": list(size) if size else None, "source": source})
-    fm = KerasFeatureModel(name, keras_model, depths, classifier_layers=classifier)
+                   "native_size": list(size) if size else None, "source": source, "channels": channels})
+    fm = KerasFeatureModel(name, keras_model, depths, classifier_layers=classifier, channels=channels)
     fm.info = record
     return fm
 

@@ -37,7 +37,7 @@ def adam(learning_rate=DEFAULT_LEARNING_RATE):
     return tf.keras.optimizers.Adam(learning_rate=learning_rate, epsilon=1e-8)
 
 
-def _make_param(param_f, seed):
+def _make_param(param_f, seed, model=None):
     """Build the parameterization; parameterizations built with `seed=None` inside
     `param_f` draw their initial values from `np.random.RandomState(seed)`."""
     if isinstance(param_f, param_lib.Param):
@@ -45,7 +45,7 @@ def _make_param(param_f, seed):
     if param_f is not None and not callable(param_f):
         raise TypeError("param_f must be a Param or a function returning one")
     with param_lib.seeded(seed):
-        p = param_lib.image(128) if param_f is None else param_f()
+        p = param_lib.image(128, **param_lib.for_model(model)) if param_f is None else param_f()
     if not isinstance(p, param_lib.Param):
         raise TypeError("param_f must return a Param")
     return p
@@ -118,6 +118,7 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     transforms: list of transforms (default Lucid's standard_transforms; [] for none).
     thresholds: steps at which to record the image (`param.picture()`: the param's
         output, or the texture of a texture param); the run lasts max(thresholds).
+    The network takes the transformed image's first `model.channels` channels (3 for RGB).
     step_inputs: function(step, np_rng) -> dict of arrays fed to the param (as keyword
         arguments) and to the objective (as `T(key)`) each step.
     gradient_transform: function(list of grads) -> list of grads (e.g. normalization).
@@ -155,7 +156,7 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     elif layers:
         raise UserError(f"objective reads layers {layers} but no model was given")
 
-    param = _make_param(param_f, seed)
+    param = _make_param(param_f, seed, model)
     variables = param.trainable_variables
     if not variables:
         raise ValueError("the parameterization has no trainable variables")
@@ -194,7 +195,8 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
         acts = {}
         if submodel is not None:
             x = names["transformed"]
-            acts = submodel(x[..., :3] if x.shape[-1] is not None and x.shape[-1] > 3 else x)
+            c = getattr(model, "channels", 3)
+            acts = submodel(x[..., :c] if x.shape[-1] is not None and x.shape[-1] > c else x)
 
         def T(name):
             if name in names:
