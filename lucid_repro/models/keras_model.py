@@ -439,9 +439,61 @@ def parse_custom_objects(spec):
     return objects
 
 
+def keras2_version(path):
+    """The Keras version a `.keras` file says wrote it when that is Keras 2 (tf-keras, or
+    TensorFlow <= 2.15), else None."""
+    import json
+    import zipfile
+    if not str(path).endswith(".keras"):
+        return None
+    try:
+        with zipfile.ZipFile(path) as z:
+            version = str(json.loads(z.read("metadata.json")).get("keras_version", ""))
+    except Exception:   # not a zip, no metadata: Keras 3 says what is wrong
+        return None
+    return version if version.startswith("2.") else None
+
+
+def convert_keras2_file(path, safe_mode=True, custom_objects=None):
+    """A tf-keras (Keras 2) `.keras` file as a Keras 3 model: loaded with tf_keras, written
+    to a temporary legacy `.h5` (a format both read) and read back by Keras 3."""
+    import tempfile
+    try:
+        import tf_keras
+    except ImportError:
+        raise UserError(f"{path} was written by Keras 2 (tf-keras); install tf-keras to read it "
+                        "(pip install tf-keras), or re-save it as .h5 with the Keras that wrote it") from None
+    try:
+        old = tf_keras.models.load_model(path, compile=False, safe_mode=safe_mode,
+                                         custom_objects=custom_objects or None)
+    except Exception as e:
+        text = first_line(e)
+        if "Lambda" in text and ("safe_mode" in text or "unsafe" in text):
+            raise UserError(f"{path} holds a Lambda layer with serialized Python code, which Keras' safe mode "
+                            "refuses; if you trust the file, load it with --unsafe_deserialization") from None
+        raise UserError(f"cannot load Keras 2 model {path} with tf-keras: {text[:300]}") from None
+    with tempfile.TemporaryDirectory() as tmp:
+        h5 = os.path.join(tmp, "model.h5")
+        try:
+            old.save(h5, save_format="h5")
+        except Exception as e:
+            raise UserError(f"cannot convert Keras 2 model {path} (a subclassed model?): {first_line(e)[:300]}") \
+                from None
+        log.info("%s was written by Keras 2: converted through tf-keras and a legacy .h5", path)
+        return tf.keras.models.load_model(h5, compile=False, safe_mode=safe_mode, custom_objects=custom_objects)
+
+
 def read_keras_file(path, safe_mode=True, custom_objects=None):
-    """keras.models.load_model with one-line errors (not compiled: no optimizer state needed)."""
+    """keras.models.load_model with one-line errors (not compiled: no optimizer state needed).
+    A `.keras` file written by Keras 2 (tf-keras) is converted (`convert_keras2_file`)."""
     objects = parse_custom_objects(custom_objects)
+    if keras2_version(path):
+        try:
+            return convert_keras2_file(path, safe_mode=safe_mode, custom_objects=objects)
+        except UserError:
+            raise
+        except Exception as e:
+            raise UserError(f"cannot load Keras 2 model {path}: {first_line(e)[:300]}") from None
     try:
         return tf.keras.models.load_model(path, compile=False, safe_mode=safe_mode, custom_objects=objects)
     except Exception as e:  # ValueError, TypeError, OSError, zip errors ...
@@ -459,7 +511,7 @@ def read_keras_file(path, safe_mode=True, custom_objects=None):
 def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_layer, source):
     from lucid_repro.models import savedmodel
     layer = savedmodel.load_layer(path)
-    size = layer.fixed_input_size()
+    size = layer.fixed_input_size(serving_default=True)
     channels = layer.input_channels()
     name = savedmodel.model_name(path, prefix="keras_")
     preprocess_fn, record = resolve_preprocessing(os.path.basename(os.path.normpath(path)), preprocess,

@@ -25,13 +25,14 @@ class SavedModelLayer(tf.keras.layers.Layer):
         """The loaded SavedModel object."""
         return self._holder[0]
 
-    def fixed_input_size(self):
-        """(h, w) the signature's image input requires, or None (any size, or no signature)."""
-        if self.signature is None:
-            return None
-        shape = self._input_shape(self.signature)
-        if len(shape) == 4 and None not in shape[1:3]:
-            return tuple(int(s) for s in shape[1:3])
+    def fixed_input_size(self, serving_default=False):
+        """(h, w) the signature's image input requires, or None (any size, or no signature).
+        serving_default: for a callable SavedModel, its serving_default signature's (a
+        tf-keras SavedModel's `__call__` is traced at that size only; keras: directories)."""
+        for name in (self.signature, "serving_default" if serving_default else None):
+            shape = self._input_shape(name) if name else ()
+            if len(shape) == 4:
+                return tuple(int(s) for s in shape[1:3]) if None not in shape[1:3] else None
         return None
 
     def input_channels(self):
