@@ -34,6 +34,9 @@ def define_model_flags(default_model="vgg19"):
                         "import (a dict attr is merged); nothing is imported otherwise")
     flags.DEFINE_bool("unsafe_deserialization", False, "keras: models: load a file holding serialized "
                       "Python code (Lambda layers); only for files you trust")
+    flags.DEFINE_string("input_name", None, "keras: models of several inputs: the name of the image input")
+    flags.DEFINE_string("input_values", None, "keras: models of several inputs: a .npz with one array per other "
+                        "input (by input name, without the batch axis), fed unchanged for every image")
     flags.DEFINE_string("band_correlation", None, "keras: models of more than 3 input channels (bands): a .npy "
                         "[C, C] band correlation matrix of your data; its square root decorrelates the bands as "
                         "ImageNet's colour correlation does RGB (default: bands independent)")
@@ -79,7 +82,8 @@ def resolve_deprecated_aliases(flag_values=None):
 
 def model_kwargs():
     """Keyword arguments of `models.load` the flags give for --model (keras: options)."""
-    keras_flags = ("preprocess", "input_range", "custom_objects", "unsafe_deserialization")
+    keras_flags = ("preprocess", "input_range", "custom_objects", "unsafe_deserialization", "input_name",
+                   "input_values")
     from lucid_repro.models.families import is_keras_file
     if not is_keras_file(FLAGS.model):
         used = [f for f in keras_flags if FLAGS[f].present]
@@ -88,6 +92,8 @@ def model_kwargs():
         return {}
     kwargs = {"logits_layer": FLAGS.logits_layer, "safe_mode": not FLAGS.unsafe_deserialization,
               "custom_objects": FLAGS.custom_objects}
+    if FLAGS.input_name is not None or FLAGS.input_values is not None:
+        kwargs.update(input_name=FLAGS.input_name, input_values=FLAGS.input_values)
     preprocess = FLAGS.preprocess
     if preprocess is not None and ":" in preprocess:
         from lucid_repro.models.keras_model import parse_custom_objects

@@ -229,3 +229,114 @@ def test_models_saved_by_keras_2_load(tmp_path):
     assert fm.channels == 1 and fm.fixed_input_size() == (16, 16)
     log_probs = fm.activations(tf.constant(image), [fm.classifier_layers[0]])[fm.classifier_layers[0]].numpy()
     np.testing.assert_allclose(np.exp(log_probs), expected, atol=1e-5)
+
+
+def two_input_model():
+    L = tf.keras.layers
+    tf.keras.utils.set_random_seed(2)
+    pixels = tf.keras.Input((None, None, 1), name="pixels")
+    meta = tf.keras.Input((2,), name="meta")
+    x = L.Conv2D(4, 3, activation="relu", name="conv")(pixels)
+    x = L.GlobalAveragePooling2D(name="gap")(x)
+    x = L.Concatenate(name="joined")([x, L.Dense(4, name="meta_dense")(meta)])
+    return tf.keras.Model([pixels, meta], L.Dense(3, name="logits")(x), name="two_inputs")
+
+
+def test_models_of_several_inputs_name_the_image_one(tmp_path):
+    from lucid_repro import models
+    from lucid_repro.errors import UserError
+    from lucid_repro.recipes import feature_vis
+    net = two_input_model()
+    with pytest.raises(UserError, match=r"has 2 inputs \(pixels, meta\): name the image one with --input_name"):
+        models.from_keras(net, preprocess="none")
+    with pytest.raises(UserError, match="--input_name=image is not an input of two_inputs; its inputs: pixels, meta"):
+        models.from_keras(net, preprocess="none", input_name="image")
+    with pytest.raises(UserError, match="needs a value for its input meta"):
+        models.from_keras(net, preprocess="none", input_name="pixels", input_values={})
+    with pytest.raises(UserError, match=r"meta has shape \(3,\)"):
+        models.from_keras(net, preprocess="none", input_name="pixels", input_values={"meta": np.zeros(3)})
+    meta = np.array([0.5, -1.0], np.float32)
+    np.savez(tmp_path / "values.npz", meta=meta)
+    fm = models.from_keras(net, preprocess="none", input_name="pixels", input_values=str(tmp_path / "values.npz"))
+    assert fm.channels == 1 and "meta_dense" in fm.layer_names and fm.classifier_layers == ("logits",)
+    image = np.random.RandomState(0).uniform(size=(2, 12, 12, 1)).astype(np.float32)
+    np.testing.assert_allclose(fm.activations(tf.constant(image), ["logits"])["logits"].numpy(),
+                               net([image, np.stack([meta, meta])]).numpy(), atol=1e-5)
+    assert feature_vis.visualize(fm, "conv:1", size=16, steps=2, progress=False).images[-1].shape == (1, 16, 16, 1)
+
+
+def test_a_subclassed_model_is_refused_clearly():
+    from lucid_repro import models
+    from lucid_repro.errors import UserError
+
+    class Net(tf.keras.Model):
+        def __init__(self):
+            super().__init__(name="subclassed")
+            self.conv = tf.keras.layers.Conv2D(2, 3)
+
+        def call(self, x):
+            return self.conv(x)
+
+    net = Net()
+    net(tf.zeros((1, 8, 8, 3)))
+    with pytest.raises(UserError, match="subclassed Keras model"):
+        models.from_keras(net, preprocess="none")
+
+
+class ClassToken(tf.keras.layers.Layer):
+    """Prepends a learned class token to [B, N, C] tokens (the test ViT's)."""
+
+    def build(self, shape):
+        self.token = self.add_weight(shape=(1, 1, shape[-1]), initializer="random_normal", name="token")
+
+    def call(self, x):
+        return tf.concat([tf.tile(self.token, [tf.shape(x)[0], 1, 1]), x], 1)
+
+
+class TakeClassToken(tf.keras.layers.Layer):
+    def call(self, x):
+        return x[:, 0]
+
+
+def tiny_vit(size=16, patch=4, width=8, blocks=2):
+    """A tiny random-weight ViT: patch embedding, class token, position embedding, pre-norm
+    blocks (2-head attention, MLP), the class token's logits."""
+    L = tf.keras.layers
+    tf.keras.utils.set_random_seed(3)
+    image = tf.keras.Input((size, size, 3))
+    g = size // patch
+    x = L.Conv2D(width, patch, strides=patch, name="patch_embed")(image)
+    x = L.Reshape((g * g, width), name="tokens")(x)
+    x = ClassToken(name="cls")(x)
+    x = L.Add(name="pos")([x, L.Embedding(g * g + 1, width, name="pos_embed")(tf.range(g * g + 1)[None])])
+    for i in range(blocks):
+        h = L.LayerNormalization(name=f"block{i}_ln1")(x)
+        x = L.Add(name=f"block{i}_attn_out")([x, L.MultiHeadAttention(2, width // 2, name=f"block{i}_attn")(h, h)])
+        h = L.Dense(2 * width, activation="gelu", name=f"block{i}_mlp1")(L.LayerNormalization(name=f"block{i}_ln2")(x))
+        x = L.Add(name=f"block{i}_out")([x, L.Dense(width, name=f"block{i}_mlp2")(h)])
+    logits = L.Dense(5, name="logits")(TakeClassToken(name="take_cls")(x))
+    return tf.keras.Model(image, logits, name="tiny_vit")
+
+
+def test_vit_token_layers_take_channel_neuron_and_direction_objectives():
+    from lucid_repro import models
+    from lucid_repro.optvis import objectives
+    from lucid_repro.recipes import feature_vis
+    net = tiny_vit()
+    fm = models.from_keras(net, preprocess="none")
+    assert fm.info["token_layers"]["block1_out"] == {"prefix_tokens": 1, "grid": 4}
+    assert fm.info["token_layers"]["tokens"] == {"prefix_tokens": 0, "grid": 4}
+    image = tf.random.uniform((2, 16, 16, 3), seed=0)
+    acts = fm.activations(image, ["block1_out", "block1_out_class_token", "logits"])
+    assert acts["block1_out"].shape == (2, 4, 4, 8) and acts["block1_out_class_token"].shape == (2, 8)
+    # the grid is the patch tokens in order (the class token left out); the logits are the model's
+    tokens = tf.keras.Model(net.input, net.get_layer("block1_out").output)(image)
+    np.testing.assert_allclose(acts["block1_out"].numpy().reshape(2, 16, 8), tokens[:, 1:].numpy(), atol=1e-5)
+    np.testing.assert_allclose(acts["logits"].numpy(), net(image).numpy(), atol=1e-5)
+    each = [objectives.channel("block1_out", 3), objectives.neuron("block0_mlp1", 5),
+            objectives.direction("block1_out", np.ones(8)), objectives.channel("block1_out_class_token", 2),
+            objectives.neuron("block1_out_class_token", 2)]
+    values = [float(o(lambda name: fm.activations(image, [name])[name])) for o in each]
+    assert np.all(np.isfinite(values))
+    r = feature_vis.visualize(fm, objectives.Objective.sum(each), size=16, steps=2, progress=False)
+    assert r.images[-1].shape == (1, 16, 16, 3)
