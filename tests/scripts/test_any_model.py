@@ -340,3 +340,12 @@ def test_vit_token_layers_take_channel_neuron_and_direction_objectives():
     assert np.all(np.isfinite(values))
     r = feature_vis.visualize(fm, objectives.Objective.sum(each), size=16, steps=2, progress=False)
     assert r.images[-1].shape == (1, 16, 16, 3)
+
+
+def test_unit_atlas_renders_band_units():
+    from lucid_repro import models
+    from lucid_repro.optvis import units
+    fm = models.from_keras(band_cnn(4), preprocess="none")
+    renderer = units.UnitRenderer(fm, "conv2", size=16, steps=2, batch=2)
+    out = renderer.render_batch([0, 1])
+    assert [o["image"].shape for o in out] == [(16, 16, 4)] * 2
