@@ -200,6 +200,9 @@ def test_deepdream_and_saliency_on_gray_and_band_models(saved):
     image = np.random.RandomState(3).uniform(size=(20, 20, 4)).astype(np.float32)
     assert saliency.compute(bands, image, class_index=1).overlay.shape == (20, 20, 3)
     assert deepdream.dream(bands, image, layer="conv2", octaves=2, steps=2, progress=False).shape == (20, 20, 4)
+    from lucid_repro.recipes import feature_inversion
+    inverted = feature_inversion.invert(bands, image, ["conv1"], steps=2, param_kind="fft", progress=False)
+    assert inverted.image.shape == (20, 20, 4)
 
 
 def test_models_saved_by_keras_2_load(tmp_path):
