@@ -203,6 +203,10 @@ def test_deepdream_and_saliency_on_gray_and_band_models(saved):
     from lucid_repro.recipes import feature_inversion
     inverted = feature_inversion.invert(bands, image, ["conv1"], steps=2, param_kind="fft", progress=False)
     assert inverted.image.shape == (20, 20, 4)
+    from lucid_repro.recipes import texture_synthesis
+    texture = texture_synthesis.synthesize(bands, image, ["conv1", "conv2"], size=16, steps=2, param_kind="fft",
+                                           progress=False)
+    assert texture.image.shape == (16, 16, 4)
 
 
 def test_models_saved_by_keras_2_load(tmp_path):
