@@ -17,14 +17,14 @@ common.define_checkpoint_flags()
 limit_flags.define(memory=True)
 flags.DEFINE_integer("class", None, "class index (InceptionV1: 0..1007 of the inception5h labels)")
 flags.DEFINE_enum("method", "both", ["yosinski", "fft", "both"], "regularization / parameterization")
-flags.DEFINE_integer("size", None, "image side in pixels (default: the model's fixed input size, else 224)")
+flags.DEFINE_integer("size", 224, "image side in pixels (not given: the model's fixed input size if it has one)")
 flags.DEFINE_integer("steps", None, "steps (default: 100 yosinski, 512 fft)")
 flags.DEFINE_float("l2_reg", 1e-3, "yosinski: L2 decay on the normalized image")
 flags.DEFINE_float("lr", None, "learning rate (default: 25 normalized units yosinski, 0.05 fft)")
 flags.DEFINE_integer("blur_every", 10, "yosinski: blur every this many steps (0: never)")
 flags.DEFINE_float("blur_sigma", 0.5, "yosinski: Gaussian blur sigma in pixels")
-flags.DEFINE_integer("jitter", None, "yosinski: maximal random roll in pixels (default 16; below 128 px "
-                     "scaled by size/128 for keras: models)")
+flags.DEFINE_integer("jitter", 16, "yosinski: maximal random roll in pixels (not given: below 128 px scaled "
+                     "by size/128 for keras: models)")
 flags.DEFINE_string("output", "class_vis.png", "output PNG")
 FLAGS = flags.FLAGS
 
@@ -33,14 +33,13 @@ def main(argv):
     class_index = FLAGS["class"].value
     if class_index is None:
         raise common.UserError("--class is required (a class index of the classifier)")
-    if FLAGS.size is not None:
-        common.positive("size", FLAGS.size)
+    common.positive("size", FLAGS.size)
     if FLAGS.steps is not None:
         common.positive("steps", FLAGS.steps)
     if FLAGS.lr is not None:
         common.positive("lr", FLAGS.lr)
     common.finite("lr", FLAGS.lr, optional=True)
-    if FLAGS.l2_reg < 0 or FLAGS.blur_every < 0 or FLAGS.blur_sigma < 0 or (FLAGS.jitter or 0) < 0:
+    if FLAGS.l2_reg < 0 or FLAGS.blur_every < 0 or FLAGS.blur_sigma < 0 or FLAGS.jitter < 0:
         raise common.UserError("--l2_reg, --blur_every, --blur_sigma and --jitter must be non-negative")
     common.finite("l2_reg", FLAGS.l2_reg, low=0)
     common.finite("blur_sigma", FLAGS.blur_sigma, low=0)
@@ -49,7 +48,7 @@ def main(argv):
     from lucid_repro.optvis import attribution
     from lucid_repro.recipes import class_vis
     model = common.load_model_from_flags()
-    size = common.image_size(model, FLAGS.size, 224)
+    size = common.image_size(model, FLAGS["size"])
     objective = attribution.class_score(model, class_index, FLAGS.logits_layer)
     methods = list(class_vis.METHODS) if FLAGS.method == "both" else [FLAGS.method]
     images = []
@@ -57,7 +56,8 @@ def main(argv):
         result = class_vis.visualize(model, objective, method, size=size, steps=FLAGS.steps,
                                      learning_rate=FLAGS.lr, l2_reg=FLAGS.l2_reg,
                                      blur_every=FLAGS.blur_every, blur_sigma=FLAGS.blur_sigma,
-                                     max_jitter=FLAGS.jitter, seed=FLAGS.seed,
+                                     max_jitter=FLAGS.jitter if FLAGS["jitter"].present else None,
+                                     seed=FLAGS.seed,
                                      progress=FLAGS.progress)
         images.append(result.images[-1][0])
         print(f"{method}: class {class_index} logit {attribution.class_layer(model, FLAGS.logits_layer)}"
@@ -69,7 +69,7 @@ def main(argv):
 def check_memory():
     """Refuse a --size whose optimization would not fit in memory, before the model loads."""
     from lucid_repro import limits
-    size = FLAGS.size or 224
+    size = FLAGS.size
     est = common.memory_estimate()
     est.add("network activations", limits.network_bytes(FLAGS.model, size, size, transforms=True))
     est.add("image parameterization", limits.param_bytes(size, size))

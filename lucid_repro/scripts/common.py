@@ -203,15 +203,16 @@ def with_model_info(record, model):
     return record
 
 
-def image_size(model, size, default):
-    """--size, or when not given the model's fixed input size (a Flatten head), else `default`."""
-    if size is not None:
-        return size
+def image_size(model, flag):
+    """The --size flag's value; when not given on the command line, the model's fixed input
+    size (a Flatten head) if it has one, else the flag's default."""
+    if flag.present:
+        return flag.value
     fixed = model.fixed_input_size() if hasattr(model, "fixed_input_size") else None
     if fixed:
         print(f"--size={max(fixed)} (the input size model {model.name} was built for)")
         return max(fixed)
-    return default
+    return flag.value
 
 
 def positive(name, value):

@@ -11,7 +11,7 @@ common.define_model_flags()
 common.define_checkpoint_flags()
 limit_flags.define(memory=True)
 flags.DEFINE_string("objective", "conv5_1:15", "'layer:channel' (channel) or 'layer' (DeepDream)")
-flags.DEFINE_integer("size", None, "image side in pixels (default: the model's fixed input size, else 128)")
+flags.DEFINE_integer("size", 128, "image side in pixels (not given: the model's fixed input size if it has one)")
 flags.DEFINE_integer("steps", 256, "optimization steps")
 flags.DEFINE_enum("param", "fft", ["fft", "pixel"], "image parameterization")
 flags.DEFINE_bool("decorrelate", True, "decorrelated colour space")
@@ -25,15 +25,14 @@ def main(argv):
     from lucid_repro.recipes import feature_vis
     from lucid_repro.optvis import objectives
 
-    if FLAGS.size is not None:
-        common.positive("size", FLAGS.size)
+    common.positive("size", FLAGS.size)
     common.positive("steps", FLAGS.steps)
     common.finite("lr", FLAGS.lr, low=0, low_open=True)
     common.check_writable_output(FLAGS.output)
     check_memory()
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
-    size = common.image_size(model, FLAGS.size, 128)
+    size = common.image_size(model, FLAGS["size"])
     objectives.check_against(objective, model)
     result = feature_vis.visualize(model, objective, size=size, steps=FLAGS.steps,
                                    param_kind=FLAGS.param, decorrelate=FLAGS.decorrelate,
@@ -47,7 +46,7 @@ def check_memory():
     """Refuse a --size whose optimization would not fit in memory, before any allocation."""
     from lucid_repro import limits
     est = common.memory_estimate()
-    size = FLAGS.size or 128
+    size = FLAGS.size
     est.add("network activations", limits.network_bytes(FLAGS.model, size, size,
                                                         transforms=not FLAGS.no_transforms))
     est.add("image parameterization", limits.param_bytes(size, size))
