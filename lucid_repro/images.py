@@ -45,6 +45,64 @@ def load_image(path, size=None, max_side=None):
     return np.asarray(im, dtype=np.float32) / 255.0
 
 
+# ITU-R BT.601 luma weights (PIL's "L" conversion): an RGB photo for a grayscale model
+LUMINANCE = np.asarray([0.299, 0.587, 0.114], np.float32)
+
+
+def load_array_image(path, size=None, max_side=None):
+    """A `.npy` image [H, W, C] (any number of bands) of floats in [0, 1], resized like
+    `load_image` (bilinear, band by band)."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise UserError(f"image not found: {path}")
+    try:
+        image = np.load(path, allow_pickle=False)
+    except Exception as e:   # ValueError, OSError, pickled data ...
+        raise UserError(f"cannot read {path} as a .npy array: {str(e).splitlines()[0] if str(e) else e!r}") from None
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.ndim != 3 or min(image.shape) <= 0 or not np.issubdtype(image.dtype, np.number):
+        raise UserError(f"{path} must hold a numeric image [H, W, C], got shape {image.shape} {image.dtype}")
+    limits.check_image_size(path, image.shape[1], image.shape[0])
+    image = image.astype(np.float32)
+    if not np.all(np.isfinite(image)) or image.min() < 0 or image.max() > 1:
+        raise UserError(f"{path} must hold values in [0, 1] (scale your bands first), got "
+                        f"{np.nanmin(image):.4g}..{np.nanmax(image):.4g}")
+    h, w = image.shape[:2]
+    if size is not None:
+        h, w = (size, size) if isinstance(size, int) else size
+    elif max_side is not None and max_side < max(h, w):
+        scale = max_side / max(h, w)
+        h, w = max(1, round(h * scale)), max(1, round(w * scale))
+    if (h, w) != image.shape[:2]:
+        if h <= 0 or w <= 0:
+            raise UserError(f"image size must be positive, got {(h, w)}")
+        image = np.stack([np.asarray(Image.fromarray(image[..., c], mode="F").resize((w, h), Image.BILINEAR))
+                          for c in range(image.shape[-1])], -1).clip(0, 1)
+    return image
+
+
+def load_any_image(path, size=None, max_side=None):
+    """`load_array_image` for a `.npy` file, else `load_image` (a photo, RGB)."""
+    if os.fspath(path).lower().endswith(".npy"):
+        return load_array_image(path, size=size, max_side=max_side)
+    return load_image(path, size=size, max_side=max_side)
+
+
+def to_channels(image, channels, what="the image"):
+    """An image [H, W, c] for a model of `channels` input channels: unchanged when c is
+    `channels`; an RGB photo to gray by luminance (`LUMINANCE`) for a grayscale model;
+    otherwise a UserError saying to pass a `.npy` of the model's bands."""
+    image = np.asarray(image, np.float32)
+    c = image.shape[-1]
+    if c == channels:
+        return image
+    if c == 3 and channels == 1:
+        return np.tensordot(image, LUMINANCE, axes=[[-1], [0]])[..., None].astype(np.float32)
+    raise UserError(f"{what} has {c} channels but the model takes {channels}: pass a .npy array "
+                    f"[H, W, {channels}] of values in [0, 1]")
+
+
 def to_uint8(image):
     image = np.asarray(image)
     if image.dtype == np.uint8:
@@ -125,11 +183,25 @@ def save_mp4(path, frames, fps=10):
     return os.fspath(path)
 
 
+def false_colour(image, bands=None):
+    """[..., C] -> [..., 3]: bands `bands` (default the first three; a 2-band image shows
+    band 1 as green and blue) as red, green, blue; C = 1 or 3 unchanged."""
+    image = np.asarray(image)
+    c = image.shape[-1]
+    if c in (1, 3):
+        return image
+    bands = list(bands) if bands is not None else [min(i, c - 1) for i in range(3)]
+    return image[..., bands]
+
+
 def contact_sheet(rows, pad=4, background=1.0):
-    """Tile a list of rows (each a list of [H, W, 3] images of equal size)."""
+    """Tile a list of rows (each a list of [H, W, 3] images of equal size); a sheet of
+    grayscale images [H, W, 1] only is grayscale."""
     h, w = np.asarray(rows[0][0]).shape[:2]
     ncols = max(len(r) for r in rows)
-    sheet = np.full((len(rows) * (h + pad) + pad, ncols * (w + pad) + pad, 3), background, np.float32)
+    gray = all(np.ndim(img) == 3 and np.shape(img)[-1] == 1 for row in rows for img in row)
+    sheet = np.full((len(rows) * (h + pad) + pad, ncols * (w + pad) + pad, 1 if gray else 3), background,
+                    np.float32)
     for i, row in enumerate(rows):
         for j, img in enumerate(row):
             img = np.asarray(img, np.float32)

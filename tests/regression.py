@@ -64,8 +64,8 @@ def perturb_render_params(monkeypatch):
     from lucid_repro.optvis import render
     make_param, count = render._make_param, [0]
 
-    def perturbed(param_f, seed):
-        param = make_param(param_f, seed)
+    def perturbed(param_f, seed, *args, **kwargs):
+        param = make_param(param_f, seed, *args, **kwargs)
         for v in param.trainable_variables:
             v.assign(perturb_array(v.numpy(), count[0]))
             count[0] += 1

@@ -38,13 +38,15 @@ def load(name, path=None, **kwargs):
     raise UserError(f"unknown model {name!r}; valid models: {', '.join(MODEL_NAMES)}")
 
 
-def from_keras(model, preprocess=None, input_range=None, layers=None, logits_layer=None, name=None):
+def from_keras(model, preprocess=None, input_range=None, layers=None, logits_layer=None, name=None,
+               input_name=None, input_values=None):
     """Any Keras model as a FeatureModel (`lucid_repro.models.keras_model.from_keras`):
     every named layer is a layer, the logits are found (or named), and `preprocess`
-    ("caffe" | "tf" | "torch" | "none" | a callable) runs inside the model."""
+    ("caffe" | "tf" | "torch" | "none" | a callable) runs inside the model. A model of
+    several inputs: `input_name` is the image's, `input_values` {name: array} the others'."""
     from lucid_repro.models.keras_model import from_keras as build
     return build(model, preprocess=preprocess, input_range=input_range, layers=layers,
-                 logits_layer=logits_layer, name=name)
+                 logits_layer=logits_layer, name=name, input_name=input_name, input_values=input_values)
 
 
 def __getattr__(name):

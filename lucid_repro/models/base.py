@@ -7,14 +7,19 @@ from lucid_repro.errors import UserError
 class FeatureModel:
     """A Keras model seen as named layers.
 
-    Images in are float32 RGB in [0, 1], shape [B, H, W, 3]; preprocessing is part of
-    `keras_model`. `keras_model` outputs every named layer (a dict name -> tensor);
+    Images in are float32 in [0, 1], shape [B, H, W, C] with C = `channels` (3: RGB, the
+    zoo's models; 1: grayscale; more: one band per channel, a user's model); preprocessing
+    is part of `keras_model`. `keras_model` outputs every named layer (a dict name -> tensor);
     `activations` builds and caches a sub-model for each set of layers asked for, so
     only the needed part of the network runs.
     """
 
-    def __init__(self, name, keras_model, layer_depths, classifier_layers=()):
+    def __init__(self, name, keras_model, layer_depths, classifier_layers=(), channels=3):
         self.name = name
+        self.channels = int(channels)   # the input's channel count: what parameterizations produce
+        # [C, C] band correlation of the data (C > 3), decorrelated like RGB's colours; None: bands
+        # independent (set by --band_correlation / `optvis.param.set_band_correlation`)
+        self.band_correlation = None
         self.keras_model = keras_model
         self._depths = dict(layer_depths)
         self.layer_names = list(layer_depths)
@@ -36,6 +41,16 @@ class FeatureModel:
         family = self.family
         if family.head_size and any(l.startswith(family.head_layers) for l in layers):
             return family.head_size
+        return None
+
+    def transform_scale(self, size):
+        """The factor of Lucid's transform pixel values (pad 12, jitter 8, ...) at image side
+        `size`: 1 (Lucid's values at every size: the zoo's ImageNet models and their
+        references); a user's model scales them below 128 px (`KerasFeatureModel`)."""
+        return 1.0
+
+    def fixed_input_size(self):
+        """(h, w) of a model built for one input size (a Flatten head), else None."""
         return None
 
     @property

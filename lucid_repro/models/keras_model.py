@@ -184,6 +184,68 @@ class ResizeTo(tf.keras.layers.Layer):
         return tf.image.resize(images, self.size, method="bilinear")
 
 
+class FixedInput(tf.keras.layers.Layer):
+    """A model's non-image input: a fixed value (--input_values), repeated for every image
+    of the batch."""
+
+    def __init__(self, value, **kwargs):
+        super().__init__(trainable=False, **kwargs)
+        self._value = np.asarray(value)
+
+    def call(self, images):
+        value = tf.constant(self._value)
+        batch = tf.shape(images)[0]
+        return tf.tile(value[None], tf.concat([[batch], tf.ones([value.shape.rank], tf.int32)], 0))
+
+
+class TokenGrid(tf.keras.layers.Layer):
+    """A token layer [B, N, C] of a Vision Transformer as its patch grid [B, g, g, C]
+    (the first `prefix` tokens, the class token, left out), or its class token [B, C]."""
+
+    def __init__(self, prefix, grid, class_token=False, **kwargs):
+        super().__init__(trainable=False, **kwargs)
+        self.prefix, self.grid, self.class_token = int(prefix), int(grid), bool(class_token)
+
+    def call(self, tokens):
+        if self.class_token:
+            return tokens[:, 0]
+        patches = tokens[:, self.prefix:]
+        return tf.reshape(patches, [-1, self.grid, self.grid, tokens.shape[-1]])
+
+
+def token_layout(tensor):
+    """(prefix tokens, grid side) of a [B, N, C] token layer whose N is g*g (no class token)
+    or 1 + g*g (a class token first), else None."""
+    shape = getattr(tensor, "shape", None)
+    if shape is None or len(shape) != 3 or shape[1] is None or shape[2] is None:
+        return None
+    n = int(shape[1])
+    for prefix in (1, 0):
+        g = int(round((n - prefix) ** 0.5))
+        if n - prefix > 1 and g * g == n - prefix:
+            return prefix, g
+    return None
+
+
+def _token_grids(outputs):
+    """Token layers [B, N, C] with a patch grid become [B, g, g, C] under their own name
+    (channel, neuron and direction objectives then see patches only) and, with a class
+    token, `<name>_class_token` [B, C]. Returns (outputs, {name: (prefix, grid)})."""
+    result, tokens = {}, {}
+    for key, tensor in outputs.items():
+        layout = token_layout(tensor)
+        if layout is None:
+            result[key] = tensor
+            continue
+        prefix, grid = layout
+        safe = re.sub(r"[^A-Za-z0-9_]", "_", key)
+        result[key] = TokenGrid(prefix, grid, name=f"{safe}_patch_grid")(tensor)
+        tokens[key] = (prefix, grid)
+        if prefix:
+            result[f"{key}_class_token"] = TokenGrid(prefix, grid, class_token=True, name=f"{safe}_class_token")(tensor)
+    return result, tokens
+
+
 class PreActivation(tf.keras.layers.Layer):
     """A Dense layer's output before its activation (its own weights, shared)."""
 
@@ -206,6 +268,16 @@ class KerasFeatureModel(FeatureModel):
         """A user's model: its own layer names, none of the zoo's per-family tables."""
         from lucid_repro.models.families import GENERIC
         return GENERIC
+
+    def transform_scale(self, size):
+        """Lucid's transform pixel values scaled to small images (`transforms.size_scale`):
+        a user's model is often small (MNIST's 28 px, CIFAR's 32 px)."""
+        from lucid_repro.optvis.transforms import size_scale
+        return size_scale(size)
+
+    def fixed_input_size(self):
+        native = self.info.get("native_size")
+        return tuple(native) if native else None
 
     def submodel(self, layers):
         inner = super().submodel(layers)
@@ -295,28 +367,98 @@ def _depth(tensor):
     return int(shape[-1])
 
 
-def _native_size(model):
+def _input_names(model):
+    return [getattr(t, "name", f"input_{i}").split(":")[0] for i, t in enumerate(model.inputs)]
+
+
+def _image_input(model, input_name=None, input_values=None):
+    """(index of the image input, {index: fixed value of each other input}) of a model with
+    one or several inputs; UserError saying how when the image input is not named or a
+    value is missing or of the wrong shape."""
     try:
-        shape = tuple(model.inputs[0].shape)
+        inputs = list(model.inputs)
+    except (AttributeError, ValueError):
+        inputs = []
+    names = _input_names(model) if inputs else []
+    if len(inputs) <= 1:
+        if input_name is not None and names and input_name != names[0]:
+            raise UserError(f"--input_name={input_name} is not an input of {model.name}; its input is {names[0]}")
+        return 0, {}
+    if input_name is None:
+        raise UserError(f"model {model.name} has {len(inputs)} inputs ({', '.join(names)}): name the image one with "
+                        "--input_name=NAME and give the others' values with --input_values=file.npz "
+                        "(one array per input, by name, without the batch axis)")
+    if input_name not in names:
+        raise UserError(f"--input_name={input_name} is not an input of {model.name}; its inputs: {', '.join(names)}")
+    values = dict(input_values or {})
+    fixed = {}
+    for i, (name, tensor) in enumerate(zip(names, inputs)):
+        if name == input_name:
+            continue
+        if name not in values:
+            raise UserError(f"model {model.name} needs a value for its input {name} (shape "
+                            f"{tuple(tensor.shape)[1:]}): add it to --input_values=file.npz under the key {name!r}")
+        value = np.asarray(values[name])
+        want = tuple(tensor.shape)[1:]
+        if value.ndim == len(want) + 1 and value.shape[0] == 1:
+            value = value[0]
+        if value.ndim != len(want) or any(w is not None and w != v for w, v in zip(want, value.shape)):
+            raise UserError(f"--input_values: {name} has shape {value.shape}, model {model.name} takes {want} "
+                            "(without the batch axis)")
+        fixed[i] = value.astype(getattr(tensor, "dtype", "float32") or "float32")
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise UserError(f"--input_values has {unknown[0]!r}, not an input of {model.name} ({', '.join(names)})")
+    return names.index(input_name), fixed
+
+
+def read_input_values(path):
+    """--input_values=file.npz -> dict name -> array."""
+    if path is None or isinstance(path, dict):
+        return path
+    if not os.path.isfile(path):
+        raise UserError(f"--input_values file not found: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except Exception as e:
+        raise UserError(f"--input_values: cannot read {path} as a .npz of arrays: {first_line(e)}") from None
+
+
+def _input_spec(model, index=0):
+    """(native (h, w) or None, channels) of the model's image input [B, H, W, C]; any C
+    (1: grayscale, 3: RGB, more: bands)."""
+    try:
+        shape = tuple(model.inputs[index].shape)
     except (AttributeError, IndexError, TypeError, ValueError):
-        return None
-    if len(shape) != 4 or shape[-1] not in (3, None):
-        raise UserError(f"model {model.name} takes inputs of shape {shape}, not RGB images [B, H, W, 3]")
-    return None if None in shape[1:3] else tuple(int(s) for s in shape[1:3])
+        return None, 3
+    if len(shape) != 4:
+        raise UserError(f"model {model.name} takes inputs of shape {shape}, not images [B, H, W, C]")
+    channels = 3 if shape[-1] is None else int(shape[-1])
+    return (None if None in shape[1:3] else tuple(int(s) for s in shape[1:3])), channels
 
 
-def _trace(model, size, preprocess_fn, name):
-    image = tf.keras.Input((None, None, 3), name="image")
+def _native_size(model):
+    return _input_spec(model)[0]
+
+
+def _trace(model, size, preprocess_fn, name, channels=3, image_index=0, fixed_inputs=None):
+    image = tf.keras.Input((None, None, channels), name="image")
     x = Preprocess(preprocess_fn, name="preprocess")(image)
     if size is not None:
         x = ResizeTo(size, name="resize_to_input")(x)
     tracer = _Tracer()
+    if fixed_inputs:
+        flat = [x if i == image_index else FixedInput(fixed_inputs[i], name=f"input_value_{i}")(image)
+                for i in range(len(model.inputs))]
+        struct = getattr(model, "_inputs_struct", None)
+        x = tf.nest.pack_sequence_as(struct, flat) if struct is not None else flat
     final = tracer.run(model, x)
     return image, tracer, final
 
 
-def _works_at_other_sizes(model, native):
-    probe = tf.zeros((1, native[0] + 32, native[1] + 32, 3))
+def _works_at_other_sizes(model, native, channels=3):
+    probe = tf.zeros((1, native[0] + 32, native[1] + 32, channels))
     try:
         model(probe)
         return True
@@ -347,30 +489,41 @@ def _find_logits(tracer, final):
 
 
 def from_keras(model, preprocess=None, input_range=None, layers=None, logits_layer=None, name=None,
-               source=None):
+               source=None, input_name=None, input_values=None):
     """A FeatureModel on a Keras 3 model (functional, Sequential, or nested in either).
 
     preprocess: "caffe" | "tf" | "torch" | "none" | a callable (images in `input_range`);
     None: the keras.applications family's preset (warned), else "none" (warned).
     layers: names to keep (default: every named layer). logits_layer: the classifier's
-    logits layer (default: found; see the module docstring)."""
+    logits layer (default: found; see the module docstring). input_name / input_values: a
+    model of several inputs: the image input's name, and {name: array} (or a .npz path) for
+    the others, each repeated over the batch."""
     if not isinstance(model, tf.keras.Model):
         raise UserError(f"from_keras needs a Keras model, got {type(model).__name__}")
     if isinstance(model, tf.keras.Sequential) and not model.built:
         raise UserError(f"Sequential model {model.name} is not built: give it an Input or call it once")
+    if not isinstance(model, tf.keras.Sequential) and not hasattr(model, "_run_through_graph"):
+        raise UserError(f"model {model.name} is a subclassed Keras model ({type(model).__name__}): its layers "
+                        "cannot be read from its code; build it as a functional or Sequential model (or wrap "
+                        "it: x = keras.Input(shape); keras.Model(x, net(x)) shows only its output)")
     name = name or model.name
+    image_index, fixed_inputs = _image_input(model, input_name, read_input_values(input_values))
     preprocess_fn, record = resolve_preprocessing(model.name, preprocess, input_range)
-    native = _native_size(model)
+    native, channels = _input_spec(model, image_index)
+    if channels != 3 and record.get("preprocess") in ("caffe", "torch"):
+        raise UserError(f"--preprocess={record['preprocess']} uses RGB ImageNet statistics; model {name} takes "
+                        f"{channels}-channel images: use tf, none or a module:function")
     fixed = None
-    image, tracer, final = _trace(model, None, preprocess_fn, name)
-    if native is not None and not _works_at_other_sizes(tf.keras.Model(image, final), native):
+    image, tracer, final = _trace(model, None, preprocess_fn, name, channels, image_index, fixed_inputs)
+    if native is not None and not _works_at_other_sizes(tf.keras.Model(image, final), native, channels):
         fixed = native
-        image, tracer, final = _trace(model, fixed, preprocess_fn, name)
+        image, tracer, final = _trace(model, fixed, preprocess_fn, name, channels, image_index, fixed_inputs)
     logits, extra = (logits_layer, {}) if logits_layer else _find_logits(tracer, final)
     outputs = {}
     for key, tensor in list(tracer.outputs.items()) + list(extra.items()):
         if _depth(tensor) is not None:
             outputs[key] = tensor
+    outputs, token_layers = _token_grids(outputs)
     outputs = _select_layers(outputs, layers, logits, name)
     if not outputs:
         raise UserError(f"model {name} has no layer with a known channel dimension")
@@ -385,8 +538,14 @@ def from_keras(model, preprocess=None, input_range=None, layers=None, logits_lay
                             "not [batch, classes]")
         classifier = (logits,)
     record.update({"logits_layer": logits, "input_size": list(fixed) if fixed else None,
-                   "native_size": list(native) if native else None, "source": source or "python"})
-    fm = KerasFeatureModel(name, keras_model, depths, classifier_layers=classifier)
+                   "native_size": list(native) if native else None, "source": source or "python",
+                   "channels": channels})
+    if fixed_inputs:
+        record["input_name"] = input_name
+    if token_layers:
+        record["token_layers"] = {k: {"prefix_tokens": p, "grid": g} for k, (p, g) in token_layers.items()
+                                  if k in outputs}
+    fm = KerasFeatureModel(name, keras_model, depths, classifier_layers=classifier, channels=channels)
     fm.info = record
     return fm
 
@@ -418,9 +577,61 @@ def parse_custom_objects(spec):
     return objects
 
 
+def keras2_version(path):
+    """The Keras version a `.keras` file says wrote it when that is Keras 2 (tf-keras, or
+    TensorFlow <= 2.15), else None."""
+    import json
+    import zipfile
+    if not str(path).endswith(".keras"):
+        return None
+    try:
+        with zipfile.ZipFile(path) as z:
+            version = str(json.loads(z.read("metadata.json")).get("keras_version", ""))
+    except Exception:   # not a zip, no metadata: Keras 3 says what is wrong
+        return None
+    return version if version.startswith("2.") else None
+
+
+def convert_keras2_file(path, safe_mode=True, custom_objects=None):
+    """A tf-keras (Keras 2) `.keras` file as a Keras 3 model: loaded with tf_keras, written
+    to a temporary legacy `.h5` (a format both read) and read back by Keras 3."""
+    import tempfile
+    try:
+        import tf_keras
+    except ImportError:
+        raise UserError(f"{path} was written by Keras 2 (tf-keras); install tf-keras to read it "
+                        "(pip install tf-keras), or re-save it as .h5 with the Keras that wrote it") from None
+    try:
+        old = tf_keras.models.load_model(path, compile=False, safe_mode=safe_mode,
+                                         custom_objects=custom_objects or None)
+    except Exception as e:
+        text = first_line(e)
+        if "Lambda" in text and ("safe_mode" in text or "unsafe" in text):
+            raise UserError(f"{path} holds a Lambda layer with serialized Python code, which Keras' safe mode "
+                            "refuses; if you trust the file, load it with --unsafe_deserialization") from None
+        raise UserError(f"cannot load Keras 2 model {path} with tf-keras: {text[:300]}") from None
+    with tempfile.TemporaryDirectory() as tmp:
+        h5 = os.path.join(tmp, "model.h5")
+        try:
+            old.save(h5, save_format="h5")
+        except Exception as e:
+            raise UserError(f"cannot convert Keras 2 model {path} (a subclassed model?): {first_line(e)[:300]}") \
+                from None
+        log.info("%s was written by Keras 2: converted through tf-keras and a legacy .h5", path)
+        return tf.keras.models.load_model(h5, compile=False, safe_mode=safe_mode, custom_objects=custom_objects)
+
+
 def read_keras_file(path, safe_mode=True, custom_objects=None):
-    """keras.models.load_model with one-line errors (not compiled: no optimizer state needed)."""
+    """keras.models.load_model with one-line errors (not compiled: no optimizer state needed).
+    A `.keras` file written by Keras 2 (tf-keras) is converted (`convert_keras2_file`)."""
     objects = parse_custom_objects(custom_objects)
+    if keras2_version(path):
+        try:
+            return convert_keras2_file(path, safe_mode=safe_mode, custom_objects=objects)
+        except UserError:
+            raise
+        except Exception as e:
+            raise UserError(f"cannot load Keras 2 model {path}: {first_line(e)[:300]}") from None
     try:
         return tf.keras.models.load_model(path, compile=False, safe_mode=safe_mode, custom_objects=objects)
     except Exception as e:  # ValueError, TypeError, OSError, zip errors ...
@@ -438,11 +649,15 @@ def read_keras_file(path, safe_mode=True, custom_objects=None):
 def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_layer, source):
     from lucid_repro.models import savedmodel
     layer = savedmodel.load_layer(path)
-    size = layer.fixed_input_size()
+    size = layer.fixed_input_size(serving_default=True)
+    channels = layer.input_channels()
     name = savedmodel.model_name(path, prefix="keras_")
     preprocess_fn, record = resolve_preprocessing(os.path.basename(os.path.normpath(path)), preprocess,
                                                   input_range)
-    image = tf.keras.Input((None, None, 3), name="image")
+    if channels != 3 and record.get("preprocess") in ("caffe", "torch"):
+        raise UserError(f"--preprocess={record['preprocess']} uses RGB ImageNet statistics; model {name} takes "
+                        f"{channels}-channel images: use tf, none or a module:function")
+    image = tf.keras.Input((None, None, channels), name="image")
     x = Preprocess(preprocess_fn, name="preprocess")(image)
     if size is not None:
         x = ResizeTo(size, name="resize_to_input")(x)
@@ -451,7 +666,8 @@ def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_laye
     except UserError:
         raise
     except Exception as e:
-        raise UserError(f"SavedModel {path} cannot be called on images [B, H, W, 3]: {first_line(e)}") from None
+        raise UserError(f"SavedModel {path} cannot be called on images [B, H, W, {channels}]: "
+                        f"{first_line(e)}") from None
     outputs = {k: t for k, t in outputs.items() if _depth(t) is not None}
     logits = logits_layer
     if logits is None:
@@ -460,7 +676,7 @@ def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_laye
         if named:
             logits = named[0]
         elif len(rank2) == 1:
-            probe = tf.keras.Model(image, outputs[rank2[0]])(tf.random.uniform((2,) + (size or (32, 32)) + (3,),
+            probe = tf.keras.Model(image, outputs[rank2[0]])(tf.random.uniform((2,) + (size or (32, 32)) + (channels,),
                                                                                seed=0)).numpy()
             if probe.min() >= 0 and np.allclose(probe.sum(-1), 1.0, atol=1e-3):
                 logits = rank2[0] + "_log"
@@ -479,14 +695,14 @@ def _savedmodel_feature_model(path, preprocess, input_range, layers, logits_laye
         raise UserError(f"logits layer {logits} of {name} is not [batch, classes]")
     keras_model = tf.keras.Model(image, outputs, name=name)
     record.update({"logits_layer": logits, "input_size": list(size) if size else None,
-                   "native_size": list(size) if size else None, "source": source})
-    fm = KerasFeatureModel(name, keras_model, depths, classifier_layers=classifier)
+                   "native_size": list(size) if size else None, "source": source, "channels": channels})
+    fm = KerasFeatureModel(name, keras_model, depths, classifier_layers=classifier, channels=channels)
     fm.info = record
     return fm
 
 
 def load_keras(path, preprocess=None, input_range=None, layers=None, logits_layer=None, safe_mode=True,
-               custom_objects=None):
+               custom_objects=None, input_name=None, input_values=None):
     """--model=keras:PATH: a `.keras` / `.h5` file or a SavedModel directory."""
     if not isinstance(path, str) or not path.strip():
         raise UserError("keras: needs a model file or directory, e.g. keras:/path/to/model.keras")
@@ -495,6 +711,9 @@ def load_keras(path, preprocess=None, input_range=None, layers=None, logits_laye
     if os.path.isdir(path):
         if not os.path.exists(os.path.join(path, "saved_model.pb")):
             raise UserError(f"{path} is a directory without saved_model.pb: not a SavedModel")
+        if input_name is not None or input_values is not None:
+            raise UserError("--input_name / --input_values apply to .keras / .h5 files; a SavedModel directory's "
+                            "signature must take one image batch")
         return _savedmodel_feature_model(path, preprocess, input_range, layers, logits_layer, source)
     if not os.path.isfile(path):
         raise UserError(f"Keras model file not found: {path}")
@@ -502,4 +721,4 @@ def load_keras(path, preprocess=None, input_range=None, layers=None, logits_laye
         raise UserError(f"{path}: a Keras model is a .keras or .h5 file or a SavedModel directory")
     model = read_keras_file(path, safe_mode=safe_mode, custom_objects=custom_objects)
     return from_keras(model, preprocess=preprocess, input_range=input_range, layers=layers,
-                      logits_layer=logits_layer, source=source)
+                      logits_layer=logits_layer, source=source, input_name=input_name, input_values=input_values)

@@ -25,16 +25,32 @@ class SavedModelLayer(tf.keras.layers.Layer):
         """The loaded SavedModel object."""
         return self._holder[0]
 
-    def fixed_input_size(self):
-        """(h, w) the signature's image input requires, or None (any size, or no signature)."""
-        if self.signature is None:
-            return None
-        _, kwargs = self.loaded.signatures[self.signature].structured_input_signature
-        spec = next(iter(kwargs.values()), None) if len(kwargs) == 1 else None
-        shape = tuple(spec.shape) if spec is not None else ()
-        if len(shape) == 4 and None not in shape[1:3]:
-            return tuple(int(s) for s in shape[1:3])
+    def fixed_input_size(self, serving_default=False):
+        """(h, w) the signature's image input requires, or None (any size, or no signature).
+        serving_default: for a callable SavedModel, its serving_default signature's (a
+        tf-keras SavedModel's `__call__` is traced at that size only; keras: directories)."""
+        for name in (self.signature, "serving_default" if serving_default else None):
+            shape = self._input_shape(name) if name else ()
+            if len(shape) == 4:
+                return tuple(int(s) for s in shape[1:3]) if None not in shape[1:3] else None
         return None
+
+    def input_channels(self):
+        """C of the image input [B, H, W, C] its signature (or, for a callable SavedModel, its
+        serving_default signature, as tf-keras writes) declares; 3 when unknown."""
+        for name in (self.signature, "serving_default"):
+            shape = self._input_shape(name) if name else ()
+            if len(shape) == 4 and shape[-1] is not None:
+                return int(shape[-1])
+        return 3
+
+    def _input_shape(self, name):
+        try:
+            _, kwargs = self.loaded.signatures[name].structured_input_signature
+        except (KeyError, AttributeError, TypeError):
+            return ()
+        spec = next(iter(kwargs.values()), None) if len(kwargs) == 1 else None
+        return tuple(spec.shape) if spec is not None and spec.shape.rank is not None else ()
 
     def call(self, images):
         loaded = self.loaded

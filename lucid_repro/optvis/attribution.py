@@ -119,8 +119,8 @@ def _as_batch(image):
     image = np.asarray(image, np.float32)
     if image.ndim == 3:
         image = image[None]
-    if image.ndim != 4 or image.shape[-1] != 3:
-        raise UserError(f"image must be [H, W, 3] or [B, H, W, 3] RGB, got shape {image.shape}")
+    if image.ndim != 4 or image.shape[-1] < 1:
+        raise UserError(f"image must be [H, W, C] or [B, H, W, C] (C: the model's channels), got shape {image.shape}")
     return tf.constant(image)
 
 
@@ -203,7 +203,7 @@ def heatmap(smap):
 def overlay(image, smap, alpha=0.7):
     """The map as a heat map over a darkened grey copy of the photo."""
     image = np.asarray(image, np.float32)
-    grey = image.mean(axis=-1, keepdims=True) * np.ones_like(image)
+    grey = image.mean(axis=-1, keepdims=True)   # any channel count; broadcast over the heat map's RGB
     m = np.clip(np.asarray(smap, np.float32), 0.0, 1.0)[..., None]
     base = 0.5 * grey
     return np.clip(base * (1 - alpha * m) + alpha * m * heatmap(smap), 0.0, 1.0)

@@ -109,9 +109,15 @@ def channel(layer, n, batch=None):
 
 
 def neuron(layer, n, x=None, y=None, batch=None):
-    """One unit: channel n at position (x, y), the centre by default."""
+    """One unit: channel n at position (x, y), the centre by default. A dense layer
+    [B, C]: its unit n; a token layer [B, N, C]: token x (default the middle one)."""
     def fn(T):
         t = _select(T(layer), batch)
+        if t.shape.rank == 2:
+            return tf.reduce_mean(t[:, n])
+        if t.shape.rank == 3:
+            token = tf.shape(t)[1] // 2 if x is None else x
+            return tf.reduce_mean(t[:, token, n])
         shape = tf.shape(t)
         xx = shape[2] // 2 if x is None else x
         yy = shape[1] // 2 if y is None else y

@@ -61,7 +61,7 @@ def make_optimizer(name, learning_rate=DEFAULT_LEARNING_RATE):
     raise UserError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
 
 
-def _make_param(param_f, seed):
+def _make_param(param_f, seed, model=None):
     """Build the parameterization; parameterizations built with `seed=None` inside
     `param_f` draw their initial values from `np.random.RandomState(seed)`."""
     if isinstance(param_f, param_lib.Param):
@@ -69,7 +69,7 @@ def _make_param(param_f, seed):
     if param_f is not None and not callable(param_f):
         raise TypeError("param_f must be a Param or a function returning one")
     with param_lib.seeded(seed):
-        p = param_lib.image(128) if param_f is None else param_f()
+        p = param_lib.image(128, **param_lib.for_model(model)) if param_f is None else param_f()
     if not isinstance(p, param_lib.Param):
         raise TypeError("param_f must return a Param")
     return p
@@ -147,6 +147,7 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     transforms: list of transforms (default Lucid's standard_transforms; [] for none).
     thresholds: steps at which to record the image (`param.picture()`: the param's
         output, or the texture of a texture param); the run lasts max(thresholds).
+    The network takes the transformed image's first `model.channels` channels (3 for RGB).
     step_inputs: function(step, np_rng) -> dict of arrays fed to the param (as keyword
         arguments) and to the objective (as `T(key)`) each step.
     gradient_transform: function(list of grads) -> list of grads (e.g. normalization).
@@ -187,7 +188,7 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     if isinstance(optimizer, str):
         optimizer = make_optimizer(optimizer)
     is_lbfgs = isinstance(optimizer, lbfgs_lib.LBFGS)
-    param = _make_param(param_f, seed)
+    param = _make_param(param_f, seed, model)
     variables = param.trainable_variables
     if not variables:
         raise ValueError("the parameterization has no trainable variables")
@@ -229,7 +230,8 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
         acts = {}
         if submodel is not None:
             x = names["transformed"]
-            acts = submodel(x[..., :3] if x.shape[-1] is not None and x.shape[-1] > 3 else x)
+            c = getattr(model, "channels", 3)
+            acts = submodel(x[..., :c] if x.shape[-1] is not None and x.shape[-1] > c else x)
 
         def T(name):
             if name in names:

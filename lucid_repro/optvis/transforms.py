@@ -123,15 +123,44 @@ def compose(transforms):
     return inner
 
 
-def standard_transforms():
-    """Lucid's `standard_transforms` list."""
+# Lucid's pixel values (pad 12, jitter 8 and 4, Yosinski's roll 16) are for the article's
+# 128-224 px images; below ARTICLE_MIN_SIZE a model that asks for it (a user's model:
+# `FeatureModel.transform_scale`) gets them scaled by size / ARTICLE_MIN_SIZE (BUILD_NOTES, issue 25)
+ARTICLE_MIN_SIZE = 128
+
+
+def size_scale(size):
+    """The factor of Lucid's pixel values at image side `size`: 1 at 128 px and above (the
+    article's sizes: Lucid's values exactly), size / 128 below."""
+    return min(1.0, float(size) / ARTICLE_MIN_SIZE)
+
+
+def relative_pixels(pixels, scale=1.0):
+    """Lucid's `pixels` at `scale` (`size_scale`): unchanged at scale >= 1, else rounded,
+    at least 1 (0 stays 0)."""
+    if scale >= 1.0 or pixels <= 0:
+        return pixels
+    return max(1, int(round(pixels * scale)))
+
+
+def standard_transforms(scale=1.0):
+    """Lucid's `standard_transforms` list; `scale` < 1 (`size_scale` of a small image)
+    scales its pixel values (pad, jitters), not its relative ones (scales, angles)."""
+    px = lambda v: relative_pixels(v, scale)   # noqa: E731
     return [
-        pad(12, mode="constant", constant_value=0.5),
-        jitter(8),
+        pad(px(12), mode="constant", constant_value=0.5),
+        jitter(px(8)),
         random_scale(LUCID_SCALES),
         random_rotate(LUCID_ANGLES),
-        jitter(4),
+        jitter(px(4)),
     ]
+
+
+def standard_transforms_for(model, size):
+    """`standard_transforms` for images of side `size` fed to `model`: Lucid's pixel values,
+    scaled below 128 px for models whose `transform_scale(size)` says so (a user's model)."""
+    scale = model.transform_scale(size) if hasattr(model, "transform_scale") else 1.0
+    return standard_transforms(scale)
 
 
 class ItemwiseTransforms:

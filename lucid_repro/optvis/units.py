@@ -65,15 +65,16 @@ def item_objective(layer, i):
                                 [layer, UNIT_KEY], [], f"item{i}({layer})")
 
 
-def batch_param(kind, size, item_seeds, decorrelate=None):
+def batch_param(kind, size, item_seeds, decorrelate=None, **image_kwargs):
     """A batch parameterization whose item i holds the initial values of
-    `image_of_kind(kind, size, batch=1, seed=item_seeds[i])`."""
-    singles = [param.image_of_kind(kind, size, batch=1, decorrelate=decorrelate, seed=int(s))
+    `image_of_kind(kind, size, batch=1, seed=item_seeds[i])`. image_kwargs: the model's
+    channels and band correlation (`param.for_model`; none for RGB)."""
+    singles = [param.image_of_kind(kind, size, batch=1, decorrelate=decorrelate, seed=int(s), **image_kwargs)
                for s in item_seeds]
     if len(singles) == 1:
         return singles[0]
     b = len(singles)
-    p = param.image_of_kind(kind, size, batch=b, decorrelate=decorrelate, seed=0)
+    p = param.image_of_kind(kind, size, batch=b, decorrelate=decorrelate, seed=0, **image_kwargs)
     for v, parts in zip(p.trainable_variables, zip(*[q.trainable_variables for q in singles])):
         axis = next(a for a, (n, one) in enumerate(zip(v.shape, parts[0].shape)) if n == b and one == 1)
         v.assign(np.concatenate([x.numpy() for x in parts], axis))
@@ -123,7 +124,8 @@ class UnitRenderer:
         start = time.perf_counter()
         result = render.render(
             self.model, self.objective,
-            param_f=lambda: batch_param(self.param_kind, self.size, seeds, self.decorrelate),
+            param_f=lambda: batch_param(self.param_kind, self.size, seeds, self.decorrelate,
+                                        **param.for_model(self.model)),
             optimizer=render.adam(self.lr), transforms=item_transforms, thresholds=(self.steps,),
             seed=seeds[0], progress=progress, step_inputs=lambda i, rng: unit, metrics=metrics, cache=cache,
             description=f"{self.layer}:{channels[0]}" + (f"..{channels[-1]}" if b > 1 else ""))

@@ -65,6 +65,16 @@ def l2_decay(reg=L2_REG, mean=IMAGENET_MEAN, std=IMAGENET_STD):
         lambda T: tf.reduce_sum(((T("input") - mean_t) / std_t) ** 2), ["input"], name="L2(input)")
 
 
+def image_statistics(model):
+    """(mean, std) per channel of the normalized image x̂ = (x - mean) / std: ImageNet's for
+    RGB models (CS231n's); other channel counts: 0.5 and ImageNet's mean std in every band."""
+    channels = int(getattr(model, "channels", 3) or 3)
+    if channels == 3:
+        return IMAGENET_MEAN, IMAGENET_STD
+    return (np.full(channels, 0.5, np.float32),
+            np.full(channels, float(IMAGENET_STD.mean()), np.float32))
+
+
 def input_size_for(model, layers):
     """(h, w) the model needs for these layers, or None if any size works."""
     shape = tuple(model.keras_model.input_shape[1:3])
@@ -82,10 +92,11 @@ def check_method(method):
 # ---------------------------------------------------------------- recipes
 
 def visualize(model, objective, method="yosinski", size=224, steps=None, learning_rate=None,
-              l2_reg=L2_REG, blur_every=BLUR_EVERY, blur_sigma=BLUR_SIGMA, max_jitter=MAX_JITTER,
+              l2_reg=L2_REG, blur_every=BLUR_EVERY, blur_sigma=BLUR_SIGMA, max_jitter=None,
               seed=0, progress=True, thresholds=None):
     """Maximize any objective (a class logit, or a channel) with one of METHODS.
-    Returns the RenderResult."""
+    max_jitter None: MAX_JITTER, scaled like the standard transforms for small images of a
+    user's model (`transforms.standard_transforms_for`). Returns the RenderResult."""
     check_method(method)
     if size <= 0:
         raise UserError(f"--size must be positive, got {size}")
@@ -93,17 +104,21 @@ def visualize(model, objective, method="yosinski", size=224, steps=None, learnin
     objectives.check_against(objective, model)
     fixed = input_size_for(model, objective.layers)
     fit = [fit_to(fixed)] if fixed is not None and tuple(fixed) != (size, size) else []
+    scale = model.transform_scale(size) if hasattr(model, "transform_scale") else 1.0
+    if max_jitter is None:
+        max_jitter = transforms_lib.relative_pixels(MAX_JITTER, scale)
     if method == "yosinski":
         steps = STEPS if steps is None else steps
         lr = (LEARNING_RATE if learning_rate is None else learning_rate) * float(IMAGENET_STD.mean())
         if steps <= 0 or lr <= 0:
             raise UserError(f"steps and learning rate must be positive, got {steps}, {learning_rate}")
         rng = np.random.RandomState(seed)
+        mean, std = image_statistics(model)
         # CS231n starts from N(0, 1) noise in normalized units: mean + std * noise in pixels
-        init = IMAGENET_MEAN + IMAGENET_STD * rng.normal(size=(1, size, size, 3)).astype(np.float32)
+        init = mean + std * rng.normal(size=(1, size, size, len(mean))).astype(np.float32)
         operator = (lambda x: gaussian_blur(x, blur_sigma)) if blur_every and blur_sigma > 0 else None
         return render.render(
-            model, objective - l2_decay(l2_reg) if l2_reg else objective,
+            model, objective - l2_decay(l2_reg, mean, std) if l2_reg else objective,
             param_f=lambda: box_pixel_image(init, 0.0, 1.0, operator=operator, every=blur_every or 1),
             optimizer=tf.keras.optimizers.SGD(learning_rate=lr),
             gradient_transform=l2_normalize,
@@ -115,8 +130,8 @@ def visualize(model, objective, method="yosinski", size=224, steps=None, learnin
     if steps <= 0 or lr <= 0:
         raise UserError(f"steps and learning rate must be positive, got {steps}, {learning_rate}")
     return render.render(
-        model, objective, param_f=lambda: param.image(size, fft=True, decorrelate=True),
-        optimizer=render.adam(lr), transforms=transforms_lib.standard_transforms() + fit,
+        model, objective, param_f=lambda: param.image(size, fft=True, decorrelate=True, **param.for_model(model)),
+        optimizer=render.adam(lr), transforms=transforms_lib.standard_transforms(scale) + fit,
         thresholds=thresholds or (steps,), seed=seed, progress=progress,
         description=f"{objective.name} (fft)")
 

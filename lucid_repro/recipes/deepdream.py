@@ -66,8 +66,10 @@ def dream(model, image, layer=None, objective=None, octaves=OCTAVES, octave_scal
     objectives.deepdream(layer). Returns the dreamed image (and, with return_octaves, the
     list of per-octave results and RenderResults)."""
     image = np.asarray(image, np.float32)
-    if image.ndim != 3 or image.shape[-1] != 3:
-        raise UserError(f"image must be [H, W, 3] RGB, got shape {image.shape}")
+    channels = getattr(model, "channels", 3)
+    if image.ndim != 3 or image.shape[-1] != channels:
+        raise UserError(f"image must be [H, W, {channels}] ({'RGB' if channels == 3 else 'the model bands'}), "
+                        f"got shape {image.shape}")
     if octaves < 1:
         raise UserError(f"--octaves must be at least 1, got {octaves}")
     if octave_scale < 1.0:

@@ -55,8 +55,8 @@ def inversion_objective(targets, tv_weight=0.0):
 
 def invert(model, image, layers, steps=256, param_kind=None, decorrelate=None, tv_weight=0.0,
            lr=render.DEFAULT_LEARNING_RATE, seed=0, progress=True, thresholds=None, optimizer=None):
-    """Reconstruct `image` ([H, W, 3] in [0, 1]) from its activations at `layers`.
-    optimizer: "adam" (default, learning rate `lr`), "lbfgs" or an optimizer object."""
+    """Reconstruct `image` ([H, W, C] in [0, 1], C the model's channels) from its activations
+    at `layers`. optimizer: "adam" (default, learning rate `lr`), "lbfgs" or an optimizer object."""
     layers = model.check_layers(layers)
     if steps <= 0:
         raise UserError(f"steps must be positive, got {steps}")
@@ -69,7 +69,8 @@ def invert(model, image, layers, steps=256, param_kind=None, decorrelate=None, t
     targets = {l: acts[l].numpy() for l in layers}
     objective = inversion_objective(targets, tv_weight)
     result = render.render(model, objective,
-                           param_f=lambda: param.image_of_kind(param_kind, w, h, decorrelate=decorrelate),
+                           param_f=lambda: param.image_of_kind(param_kind, w, h, decorrelate=decorrelate,
+                                                               **param.for_model(model)),
                            optimizer=render.make_optimizer(optimizer, lr), transforms=[],
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,
                            description="invert " + ",".join(layers))

@@ -1,6 +1,7 @@
 """Feature visualization (Olah et al. 2017; the article's starting point)."""
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import objectives, param, render
+from lucid_repro.optvis import transforms as transforms_lib
 
 # objectives.saturation_penalized weight for sigmoid images (issue 16, BUILD_NOTES): keeps
 # VGG19's fft + decorrelated images at the article's colour saturation
@@ -17,8 +18,9 @@ def visualize(model, objective, size=128, steps=256, param_kind="fft", decorrela
         raise UserError(f"size and steps must be positive, got size={size} steps={steps}")
     return render.render(
         model, objectives.saturation_penalized(objective, saturation_penalty),
-        param_f=lambda: param.image_of_kind(param_kind, size, batch=batch, decorrelate=decorrelate),
+        param_f=lambda: param.image_of_kind(param_kind, size, batch=batch, decorrelate=decorrelate,
+                                            **param.for_model(model)),
         optimizer=render.adam(lr),
-        transforms=None if use_transforms else [],
+        transforms=transforms_lib.standard_transforms_for(model, size) if use_transforms else [],
         thresholds=thresholds or (steps,), seed=seed, progress=progress,
         description=str(objective))

@@ -99,8 +99,9 @@ class GramTargets:
 def synthesize(model, texture, layers=None, size=128, steps=256, param_kind=None, loss="squared",
                weighting=None, use_transforms=False, tv_weight=0.0, seed=0, lr=render.DEFAULT_LEARNING_RATE,
                progress=True, thresholds=None, targets=None, optimizer=None):
-    """A new size x size image with the Gram statistics of `texture` ([H, W, 3]) at `layers`.
-    optimizer: "adam" (default, learning rate `lr`), "lbfgs" or an optimizer object."""
+    """A new size x size image with the Gram statistics of `texture` ([H, W, C], C the
+    model's channels) at `layers`. optimizer: "adam" (default, learning rate `lr`), "lbfgs" or
+    an optimizer object."""
     if size <= 0 or steps <= 0:
         raise UserError(f"size and steps must be positive, got size={size} steps={steps}")
     layers = parse_layers(model, layers)
@@ -113,7 +114,7 @@ def synthesize(model, texture, layers=None, size=128, steps=256, param_kind=None
         objective = objective - tv_weight * objectives.total_variation(reduce="mean")
     start = time.time()
     result = render.render(model, objective,
-                           param_f=lambda: param.image_of_kind(param_kind, size, size),
+                           param_f=lambda: param.image_of_kind(param_kind, size, size, **param.for_model(model)),
                            optimizer=render.make_optimizer(optimizer, lr),
                            transforms=None if use_transforms else [],
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,

@@ -17,20 +17,19 @@ common.define_checkpoint_flags()
 limit_flags.define(memory=True)
 flags.DEFINE_integer("class", None, "class index (InceptionV1: 0..1007 of the inception5h labels)")
 flags.DEFINE_enum("method", "both", ["yosinski", "fft", "both"], "regularization / parameterization")
-flags.DEFINE_integer("size", 224, "image side in pixels")
+flags.DEFINE_integer("size", 224, "image side in pixels (not given: the model's fixed input size if it has one)")
 flags.DEFINE_integer("steps", None, "steps (default: 100 yosinski, 512 fft)")
 flags.DEFINE_float("l2_reg", 1e-3, "yosinski: L2 decay on the normalized image")
 flags.DEFINE_float("lr", None, "learning rate (default: 25 normalized units yosinski, 0.05 fft)")
 flags.DEFINE_integer("blur_every", 10, "yosinski: blur every this many steps (0: never)")
 flags.DEFINE_float("blur_sigma", 0.5, "yosinski: Gaussian blur sigma in pixels")
-flags.DEFINE_integer("jitter", 16, "yosinski: maximal random roll in pixels")
+flags.DEFINE_integer("jitter", 16, "yosinski: maximal random roll in pixels (not given: below 128 px scaled "
+                     "by size/128 for keras: models)")
 flags.DEFINE_string("output", "class_vis.png", "output PNG")
 FLAGS = flags.FLAGS
 
 
 def main(argv):
-    from lucid_repro.images import contact_sheet, save_image
-
     class_index = FLAGS["class"].value
     if class_index is None:
         raise common.UserError("--class is required (a class index of the classifier)")
@@ -49,19 +48,21 @@ def main(argv):
     from lucid_repro.optvis import attribution
     from lucid_repro.recipes import class_vis
     model = common.load_model_from_flags()
+    size = common.image_size(model, FLAGS["size"])
     objective = attribution.class_score(model, class_index, FLAGS.logits_layer)
     methods = list(class_vis.METHODS) if FLAGS.method == "both" else [FLAGS.method]
     images = []
     for method in methods:
-        result = class_vis.visualize(model, objective, method, size=FLAGS.size, steps=FLAGS.steps,
+        result = class_vis.visualize(model, objective, method, size=size, steps=FLAGS.steps,
                                      learning_rate=FLAGS.lr, l2_reg=FLAGS.l2_reg,
                                      blur_every=FLAGS.blur_every, blur_sigma=FLAGS.blur_sigma,
-                                     max_jitter=FLAGS.jitter, seed=FLAGS.seed,
+                                     max_jitter=FLAGS.jitter if FLAGS["jitter"].present else None,
+                                     seed=FLAGS.seed,
                                      progress=FLAGS.progress)
         images.append(result.images[-1][0])
         print(f"{method}: class {class_index} logit {attribution.class_layer(model, FLAGS.logits_layer)}"
               f" objective {-result.losses[-1]:.4g} after {result.steps} steps")
-    save_image(FLAGS.output, images[0] if len(images) == 1 else contact_sheet([images]))
+    common.save_pictures(FLAGS.output, images, FLAGS.bands)
     print(f"wrote {FLAGS.output} ({', '.join(methods)})")
 
 

@@ -34,6 +34,15 @@ def define_model_flags(default_model="vgg19"):
                         "import (a dict attr is merged); nothing is imported otherwise")
     flags.DEFINE_bool("unsafe_deserialization", False, "keras: models: load a file holding serialized "
                       "Python code (Lambda layers); only for files you trust")
+    flags.DEFINE_string("input_name", None, "keras: models of several inputs: the name of the image input")
+    flags.DEFINE_string("input_values", None, "keras: models of several inputs: a .npz with one array per other "
+                        "input (by input name, without the batch axis), fed unchanged for every image")
+    flags.DEFINE_string("band_correlation", None, "keras: models of more than 3 input channels (bands): a .npy "
+                        "[C, C] band correlation matrix of your data; its square root decorrelates the bands as "
+                        "ImageNet's colour correlation does RGB (default: bands independent)")
+    flags.DEFINE_string("bands", None, "models of more than 3 input channels: the three bands shown as red, "
+                        "green, blue in the false-colour PNG, e.g. 3,2,1 (default 0,1,2); every band is also "
+                        "saved as <output>.npy")
     flags.DEFINE_integer("seed", 0, "random seed (same seed and flags give the same image)")
     flags.DEFINE_bool("progress", True, "show a progress bar")
 
@@ -73,7 +82,8 @@ def resolve_deprecated_aliases(flag_values=None):
 
 def model_kwargs():
     """Keyword arguments of `models.load` the flags give for --model (keras: options)."""
-    keras_flags = ("preprocess", "input_range", "custom_objects", "unsafe_deserialization")
+    keras_flags = ("preprocess", "input_range", "custom_objects", "unsafe_deserialization", "input_name",
+                   "input_values")
     from lucid_repro.models.families import is_keras_file
     if not is_keras_file(FLAGS.model):
         used = [f for f in keras_flags if FLAGS[f].present]
@@ -82,6 +92,8 @@ def model_kwargs():
         return {}
     kwargs = {"logits_layer": FLAGS.logits_layer, "safe_mode": not FLAGS.unsafe_deserialization,
               "custom_objects": FLAGS.custom_objects}
+    if FLAGS.input_name is not None or FLAGS.input_values is not None:
+        kwargs.update(input_name=FLAGS.input_name, input_values=FLAGS.input_values)
     preprocess = FLAGS.preprocess
     if preprocess is not None and ":" in preprocess:
         from lucid_repro.models.keras_model import parse_custom_objects
@@ -103,8 +115,74 @@ def load_model_from_flags():
     if needs_seed(FLAGS.model):
         kwargs["seed"] = FLAGS.seed
     model = models.load(FLAGS.model, path=FLAGS.weights, **kwargs)
+    apply_band_flags(model)
     describe_model(model)
     return model
+
+
+def apply_band_flags(model):
+    """--band_correlation (checked against the model's channels) onto the model; --bands checked."""
+    channels = getattr(model, "channels", 3)
+    if "bands" in FLAGS and FLAGS.bands is not None:
+        parse_bands(FLAGS.bands, channels)
+    if "band_correlation" not in FLAGS or FLAGS.band_correlation is None:
+        return model
+    if channels in (1, 3):
+        raise UserError(f"--band_correlation applies to models of 2 or more than 3 input channels; {model.name} "
+                        f"takes {channels} ({'RGB: ImageNet colour decorrelation' if channels == 3 else 'grayscale'})")
+    model.band_correlation = read_band_correlation(FLAGS.band_correlation, channels)
+    return model
+
+
+def read_band_correlation(path, channels):
+    """A [C, C] band correlation matrix from a .npy file (UserError: missing, unreadable,
+    wrong shape, not symmetric positive semi-definite)."""
+    import os
+    import numpy as np
+    from lucid_repro.optvis.param.color import band_correlation_sqrt
+    if not os.path.isfile(path):
+        raise UserError(f"--band_correlation file not found: {path}")
+    try:
+        matrix = np.load(path, allow_pickle=False)
+    except Exception as e:   # ValueError, OSError, pickled data ...
+        raise UserError(f"--band_correlation: cannot read {path} as a .npy array: "
+                        f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+    band_correlation_sqrt(matrix, channels)   # checks shape and values
+    return np.asarray(matrix, np.float32)
+
+
+def parse_bands(text, channels):
+    """--bands 'r,g,b' -> three band indices in 0..channels-1."""
+    try:
+        bands = [int(b) for b in str(text).split(",")]
+    except ValueError:
+        raise UserError(f"--bands must be three band indices like 0,1,2, got {text!r}") from None
+    if len(bands) != 3 or not all(0 <= b < channels for b in bands):
+        raise UserError(f"--bands must be three band indices in 0..{channels - 1}, got {text!r}")
+    return bands
+
+
+def save_pictures(path, images, bands=None):
+    """Save one image, or a row of them side by side, of any channel count: PNG as before
+    for RGB and grayscale; for other channel counts a false-colour PNG of `bands` (--bands,
+    'r,g,b'; default 0,1,2) and every band in `<path>.npy` ([n, H, W, C]). Returns the
+    paths written."""
+    import numpy as np
+    from lucid_repro.images import contact_sheet, false_colour, save_image
+    images = [np.asarray(i) for i in (images if isinstance(images, (list, tuple)) else [images])]
+    channels = images[0].shape[-1]
+    written = []
+    if channels not in (1, 3):
+        bands = parse_bands(bands, channels) if bands else None
+        npy = path + ".npy"
+        from lucid_repro.images import atomic_path
+        with atomic_path(npy) as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, np.stack(images).astype(np.float32))
+        written.append(npy)
+        images = [false_colour(i, bands) for i in images]
+    save_image(path, images[0] if len(images) == 1 else contact_sheet([images]))
+    return [path] + written
 
 
 def describe_model(model):
@@ -123,6 +201,18 @@ def with_model_info(record, model):
     if info:
         record["model_info"] = dict(info)
     return record
+
+
+def image_size(model, flag):
+    """The --size flag's value; when not given on the command line, the model's fixed input
+    size (a Flatten head) if it has one, else the flag's default."""
+    if flag.present:
+        return flag.value
+    fixed = model.fixed_input_size() if hasattr(model, "fixed_input_size") else None
+    if fixed:
+        print(f"--size={max(fixed)} (the input size model {model.name} was built for)")
+        return max(fixed)
+    return flag.value
 
 
 def positive(name, value):

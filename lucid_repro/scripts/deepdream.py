@@ -29,7 +29,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    from lucid_repro.images import load_image, save_image
+    from lucid_repro.images import load_any_image, load_image, to_channels
 
     # cheap checks first: bad flags and images fail before TensorFlow is imported
     common.positive("max_side", FLAGS.max_side)
@@ -45,7 +45,7 @@ def main(argv):
     if FLAGS.channel is not None and FLAGS.channel < 0:
         raise common.UserError(f"--channel must be non-negative, got {FLAGS.channel}")
     common.check_writable_output(FLAGS.output)
-    image = load_image(FLAGS.image, max_side=FLAGS.max_side) if FLAGS.image else None
+    image = load_any_image(FLAGS.image, max_side=FLAGS.max_side) if FLAGS.image else None
     from lucid_repro.optvis import objectives
     from lucid_repro.assets import find_image
     from lucid_repro.recipes import deepdream
@@ -53,6 +53,7 @@ def main(argv):
         image = load_image(find_image("bridge.jpg", "content"), max_side=FLAGS.max_side)
     check_memory(*image.shape[:2])
     model = common.load_model_from_flags()
+    image = to_channels(image, model.channels, FLAGS.image or "the default photo")
     layer = model.check_layer(FLAGS.layer or deepdream.default_layer(model))
     if FLAGS.channel is not None:
         objective = objectives.channel(layer, model.check_channel(layer, FLAGS.channel))
@@ -62,7 +63,7 @@ def main(argv):
                           octave_scale=FLAGS.octave_scale, steps=FLAGS.steps,
                           step_size=FLAGS.step_size / 255.0, jitter=FLAGS.jitter, seed=FLAGS.seed,
                           progress=FLAGS.progress)
-    save_image(FLAGS.output, out)
+    common.save_pictures(FLAGS.output, out, FLAGS.bands)
     print(f"wrote {FLAGS.output} ({objective.name}, {FLAGS.octaves} octaves x {FLAGS.steps} steps, "
           f"mean |change| {abs(out - image).mean() * 255:.1f} grey levels)")
 

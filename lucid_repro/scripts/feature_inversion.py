@@ -40,7 +40,7 @@ def main(argv):
     from lucid_repro.assets import available_images, load, resize_longer_side, resolve_image
     from lucid_repro.errors import UserError
     from lucid_repro.models.families import family_of
-    from lucid_repro.images import save_image
+    from lucid_repro.images import to_channels
     from lucid_repro.sections import write_json
     from lucid_repro.recipes import feature_inversion as fi
 
@@ -60,6 +60,7 @@ def main(argv):
     if not layers:
         raise UserError("--layer is empty")
     model, report = random_vgg_flags.load_model(image, layers)
+    image = to_channels(image, getattr(model, "channels", 3), FLAGS.image)
     r = fi.invert(model, image, layers, steps=FLAGS.steps, param_kind=FLAGS.param, tv_weight=FLAGS.tv_weight,
                   lr=FLAGS.lr, seed=FLAGS.seed, progress=FLAGS.progress, optimizer=FLAGS.optimizer)
     record = {"model": model.name, "image": FLAGS.image, "size": list(image.shape[:2]), "layers": layers,
@@ -67,7 +68,8 @@ def main(argv):
               "relative_loss": r.loss, "layer_losses": r.layer_losses, "seed": FLAGS.seed,
               "pooling": FLAGS.pooling, "stacked": report}
     stem = os.path.splitext(FLAGS.output)[0]
-    written = [save_image(FLAGS.output, r.image), write_json(stem + ".json", common.with_model_info(record, model))]
+    written = common.save_pictures(FLAGS.output, r.image, FLAGS.bands) + \
+        [write_json(stem + ".json", common.with_model_info(record, model))]
     print(f"relative reconstruction loss at {','.join(layers)}: {r.loss:.4g}")
     print("wrote " + ", ".join(written))
 

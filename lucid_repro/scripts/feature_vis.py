@@ -11,7 +11,7 @@ common.define_model_flags()
 common.define_checkpoint_flags()
 limit_flags.define(memory=True)
 flags.DEFINE_string("objective", "conv5_1:15", "'layer:channel' (channel) or 'layer' (DeepDream)")
-flags.DEFINE_integer("size", 128, "image side in pixels")
+flags.DEFINE_integer("size", 128, "image side in pixels (not given: the model's fixed input size if it has one)")
 flags.DEFINE_integer("steps", 256, "optimization steps")
 flags.DEFINE_enum("param", "fft", ["fft", "pixel"], "image parameterization")
 flags.DEFINE_bool("decorrelate", True, "decorrelated colour space")
@@ -22,7 +22,6 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    from lucid_repro.images import save_image
     from lucid_repro.recipes import feature_vis
     from lucid_repro.optvis import objectives
 
@@ -33,12 +32,13 @@ def main(argv):
     check_memory()
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
+    size = common.image_size(model, FLAGS["size"])
     objectives.check_against(objective, model)
-    result = feature_vis.visualize(model, objective, size=FLAGS.size, steps=FLAGS.steps,
+    result = feature_vis.visualize(model, objective, size=size, steps=FLAGS.steps,
                                    param_kind=FLAGS.param, decorrelate=FLAGS.decorrelate,
                                    lr=FLAGS.lr, use_transforms=not FLAGS.no_transforms,
                                    seed=FLAGS.seed, progress=FLAGS.progress)
-    save_image(FLAGS.output, result.images[-1][0])
+    common.save_pictures(FLAGS.output, result.images[-1][0], FLAGS.bands)
     print(f"wrote {FLAGS.output} (objective {FLAGS.objective}, final value {-result.losses[-1]:.4g})")
 
 
@@ -46,10 +46,11 @@ def check_memory():
     """Refuse a --size whose optimization would not fit in memory, before any allocation."""
     from lucid_repro import limits
     est = common.memory_estimate()
-    est.add("network activations", limits.network_bytes(FLAGS.model, FLAGS.size, FLAGS.size,
+    size = FLAGS.size
+    est.add("network activations", limits.network_bytes(FLAGS.model, size, size,
                                                         transforms=not FLAGS.no_transforms))
-    est.add("image parameterization", limits.param_bytes(FLAGS.size, FLAGS.size))
-    est.check(f"--size={FLAGS.size}")
+    est.add("image parameterization", limits.param_bytes(size, size))
+    est.check(f"--size={size}")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ def load_model(image, layers):
                                 steps=FLAGS.stacked_steps, progress=FLAGS.progress) if FLAGS.stacked else None
     model, report = random_vgg.load_model(FLAGS.model, FLAGS.weights, FLAGS.seed, FLAGS.pooling,
                                           stacked=stacked, **common.model_kwargs())
+    common.apply_band_flags(model)
     common.describe_model(model)
     return model, report
 

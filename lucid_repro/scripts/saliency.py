@@ -28,7 +28,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    from lucid_repro.images import load_image, save_image
+    from lucid_repro.images import load_any_image, save_image, to_channels
 
     # cheap checks first: bad flags and images fail before TensorFlow is imported
     common.positive("size", FLAGS.size)
@@ -41,7 +41,7 @@ def main(argv):
     common.check_writable_output(FLAGS.output)
     common.check_writable_output(overlay, flag="overlay")
     if FLAGS.image:
-        check_memory(*load_image(FLAGS.image, max_side=FLAGS.size).shape[:2])
+        check_memory(*load_any_image(FLAGS.image, max_side=FLAGS.size).shape[:2])
     from lucid_repro.recipes import saliency
     from lucid_repro.assets import find_image
     path = FLAGS.image or find_image("bridge.jpg", "content")
@@ -49,7 +49,8 @@ def main(argv):
     if class_index is not None:
         saliency.attribution.class_layer(model, FLAGS.logits_layer)
     fixed = saliency_input_size(model, class_index)
-    image = load_image(path, size=fixed) if fixed else load_image(path, max_side=FLAGS.size)
+    image = load_any_image(path, size=fixed) if fixed else load_any_image(path, max_side=FLAGS.size)
+    image = to_channels(image, model.channels, FLAGS.image or "the default photo")
     result = saliency.compute(model, image, FLAGS.method, class_index=class_index, layer=FLAGS.layer,
                               channel=FLAGS.channel, logits_layer=FLAGS.logits_layer)
     save_image(FLAGS.output, result.map)
