@@ -38,9 +38,8 @@ def tiny_classifier(classes=5, seed=1, width=16):
 def random_inception():
     from lucid_repro.models import inception_v1 as iv
     tf.random.set_seed(0)  # (tf.keras.utils.set_random_seed would also reseed Python's random)
-    # InceptionV1Model: its head's fixed input size is knowledge of the model (issue 23)
-    return iv.InceptionV1Model("inception_v1", iv.build_keras_inception_v1(), iv.layer_depths(),
-                               classifier_layers=iv.CLASSIFIER_LAYERS)
+    return FeatureModel("inception_v1", iv.build_keras_inception_v1(), iv.layer_depths(),
+                        classifier_layers=iv.CLASSIFIER_LAYERS)
 
 
 def _logit(model, image, n, layer="logits"):
