@@ -242,30 +242,27 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
             return acts[name]
         return objective(T), [metrics[k](T) for k in metrics]
 
-    def lbfgs_step_fn(inputs):
-        if cache is not None:
-            cache.traces += 1
-
-        def evaluate():
-            with tf.GradientTape() as tape:
-                value, metric_values = forward(inputs)
-                loss = -value
-            grads = tape.gradient(loss, variables)
-            if gradient_transform is not None:
-                grads = gradient_transform(grads)
-            return loss, grads, metric_values
-        loss, metric_values, applied = optimizer.iterate(evaluate, cached=step_inputs is None)
-        return loss, tf.unstack(metric_values, num=len(metrics)) + [optimizer.evaluations], applied
-
-    def step_fn(inputs):
-        if cache is not None:
-            cache.traces += 1   # Python runs only while tracing
+    def loss_and_grads(inputs):
+        """The one value-and-gradient computation both optimizers' steps run."""
         with tf.GradientTape() as tape:
             value, metric_values = forward(inputs)
             loss = -value
         grads = tape.gradient(loss, variables)
         if gradient_transform is not None:
             grads = gradient_transform(grads)
+        return loss, grads, metric_values
+
+    def lbfgs_step_fn(inputs):
+        if cache is not None:
+            cache.traces += 1   # Python runs only while tracing
+        loss, metric_values, applied = optimizer.iterate(lambda: loss_and_grads(inputs),
+                                                         cached=step_inputs is None)
+        return loss, tf.unstack(metric_values, num=len(metrics)) + [optimizer.evaluations], applied
+
+    def step_fn(inputs):
+        if cache is not None:
+            cache.traces += 1   # Python runs only while tracing
+        loss, grads, metric_values = loss_and_grads(inputs)
         # a non-finite loss or gradient leaves the variables at their last good values
         finite = tf.reduce_all(tf.stack([tf.reduce_all(tf.math.is_finite(x))
                                          for x in [loss] + [g for g in grads if g is not None]]))
