@@ -33,6 +33,14 @@ def test_feature_layer_is_the_one_before_the_classifier_or_the_familys(vgg19):
     assert activations.feature_layer(vgg19) == "pool5"            # conv weights only: its family's layer
     assert activations.feature_layer(tiny_net()) == "pool"        # walked back from the logits
     assert activations.feature_layer(tiny_net(), "conv2") == "conv2"
+    # a keras: model (its logits found by from_keras): the Dense layer before them
+    inp = tf.keras.Input((None, None, 3))
+    x = tf.keras.layers.Conv2D(4, 3, name="c1")(inp)
+    x = tf.keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    x = tf.keras.layers.Dense(6, activation="relu", name="fc")(x)
+    net = models.from_keras(tf.keras.Model(inp, tf.keras.layers.Dense(3, activation="softmax", name="predictions")(x)),
+                            preprocess="caffe")
+    assert activations.feature_layer(net) == "fc" and net.input_channel_order == "BGR"
     headless = FeatureModel("headless", tiny_net().keras_model, {"conv": 4, "relu": 4})
     with pytest.raises(UserError, match="--layer"):
         activations.feature_layer(headless)
