@@ -76,7 +76,7 @@ def overlap(result):
     return float(np.mean([len(set(a) & set(b)) / len(a) for a, b in zip(result.feature, result.pixel)]))
 
 
-def sheet(collection, result, thumb=64, gap=None):
+def sheet(collection, result, thumb=64):
     """Rows: one per query: the query, its feature-space neighbours, a blank column, the
     query again, its pixel-space neighbours."""
     from lucid_repro.images import contact_sheet

@@ -32,8 +32,8 @@ def main(argv):
     common.check_writable_output(FLAGS.output)
     from lucid_repro import limits
     est = common.memory_estimate()
-    rows = FLAGS.max_filters
-    est.add("the sheet", limits.image_bytes((FLAGS.tile_pixels + 2) * rows, (FLAGS.tile_pixels + 2) * max(16, FLAGS.max_inputs)))
+    side = FLAGS.tile_pixels + 2
+    est.add("the sheet", limits.image_bytes(side * FLAGS.max_filters, side * max(16, FLAGS.max_inputs)))
     est.check(f"--max_filters={FLAGS.max_filters} --max_inputs={FLAGS.max_inputs} --tile_pixels={FLAGS.tile_pixels}")
     from lucid_repro.images import save_image
     from lucid_repro.recipes import filters as recipe
