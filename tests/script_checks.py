@@ -37,6 +37,88 @@ def _fork_server():
     return _server
 
 
+class ScriptRun:
+    """A started script run (`start_script`): the parts of subprocess.Popen the tests use,
+    for a child of the fork server or, when it must be fresh, a real Popen."""
+
+    def __init__(self, module, args, cwd, env, timeout, fresh):
+        import json
+        import subprocess
+        import sys
+        import tempfile
+        self.args = [module, *args]
+        self.returncode = None
+        self._popen = self._tmp = None
+        server = None if fresh else _fork_server()
+        if server is None or any(k.startswith(_IMPORT_TIME_ENV) and server.env.get(k) != env.get(k)
+                                 for k in set(env) | set(server.env)):
+            self._popen = subprocess.Popen([sys.executable, "-m", module, *args], stdout=subprocess.PIPE,
+                                           stderr=subprocess.PIPE, text=True, env=env, cwd=str(cwd))
+            self.pid = self._popen.pid
+            return
+        self._server = server
+        self._tmp = tempfile.TemporaryDirectory(prefix="script-run-")
+        self._out = os.path.join(self._tmp.name, "stdout")
+        self._err = os.path.join(self._tmp.name, "stderr")
+        server.stdin.write(json.dumps({"module": module, "argv": [str(a) for a in args], "cwd": str(cwd),
+                                       "env": env, "stdout": self._out, "stderr": self._err,
+                                       "timeout": timeout}) + "\n")
+        server.stdin.flush()
+        self.pid = json.loads(server.stdout.readline())["pid"]
+        self._timed_out = False
+
+    def send_signal(self, sig):
+        if self.returncode is None:
+            os.kill(self.pid, sig)
+
+    def poll(self):
+        if self._popen is not None:
+            self.returncode = self._popen.poll()
+        elif self.returncode is None:
+            import select
+            if select.select([self._server.stdout], [], [], 0)[0]:
+                self._collect()
+        return self.returncode
+
+    def _collect(self):
+        import json
+        reply = json.loads(self._server.stdout.readline())
+        self.returncode, self._timed_out = reply["returncode"], reply["timeout"]
+
+    def communicate(self, timeout=None):
+        """(stdout, stderr) once the run has ended (the server enforces the run's own
+        timeout; `timeout` here is accepted for Popen's signature)."""
+        import subprocess
+        if self._popen is not None:
+            out, err = self._popen.communicate(timeout=timeout)
+            self.returncode = self._popen.returncode
+            return out, err
+        if self.returncode is None:
+            self._collect()
+        read = lambda p: open(p, encoding="utf-8", errors="replace").read() if os.path.exists(p) else ""
+        out, err = read(self._out), read(self._err)
+        self._tmp.cleanup()
+        if self._timed_out:
+            raise subprocess.TimeoutExpired(self.args, timeout, out, err)
+        return out, err
+
+    def wait(self, timeout=None):
+        self.stdout_text, self.stderr_text = self.communicate(timeout)
+        return self.returncode
+
+
+def start_script(module, args, cwd, env=None, timeout=600, fresh=False):
+    """Start `python -m <module> <args>` in `cwd` without waiting (for tests that signal a
+    run); see `run_script`. `env` adds to (a value of None: removes from) this process's
+    environment."""
+    if "." not in module:
+        module = f"lucid_repro.scripts.{module}"
+    run_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    run_env.update(env or {})
+    run_env = {k: v for k, v in run_env.items() if v is not None}    # None: unset it
+    return ScriptRun(module, args, cwd, run_env, timeout, fresh)
+
+
 def run_script(module, args, cwd, env=None, timeout=600, fresh=False):
     """Run `python -m <module> <args>` in `cwd` and return a CompletedProcess with text
     stdout/stderr and the exit status. `module` is a short script name ('cppn') or a
@@ -44,28 +126,7 @@ def run_script(module, args, cwd, env=None, timeout=600, fresh=False):
     imported (tests/script_server.py: the script's own flag parsing, code, output and exit
     status, without paying the import again); `fresh=True`, or an `env` that changes an
     import-time variable of TensorFlow, starts a new interpreter instead."""
-    import json
     import subprocess
-    import sys
-    import tempfile
-    if "." not in module:
-        module = f"lucid_repro.scripts.{module}"
-    run_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    run_env.update(env or {})
-    server = None if fresh else _fork_server()
-    if server is None or any(k.startswith(_IMPORT_TIME_ENV) and server.env.get(k) != run_env.get(k)
-                             for k in set(run_env) | set(server.env)):
-        return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
-                              env=run_env, cwd=str(cwd), timeout=timeout)
-    with tempfile.TemporaryDirectory(prefix="script-run-") as tmp:
-        out, err = os.path.join(tmp, "stdout"), os.path.join(tmp, "stderr")
-        server.stdin.write(json.dumps({"module": module, "argv": [str(a) for a in args], "cwd": str(cwd),
-                                       "env": run_env, "stdout": out, "stderr": err,
-                                       "timeout": timeout}) + "\n")
-        server.stdin.flush()
-        reply = json.loads(server.stdout.readline())
-        read = lambda p: open(p, encoding="utf-8", errors="replace").read() if os.path.exists(p) else ""
-        stdout, stderr = read(out), read(err)
-    if reply["timeout"]:
-        raise subprocess.TimeoutExpired([module, *args], timeout, stdout, stderr)
-    return subprocess.CompletedProcess([module, *args], reply["returncode"], stdout, stderr)
+    run = start_script(module, args, cwd, env=env, timeout=timeout, fresh=fresh)
+    out, err = run.communicate(timeout)
+    return subprocess.CompletedProcess(run.args, run.returncode, out, err)

@@ -16,7 +16,7 @@ variable. Nothing here has started a TensorFlow thread pool before the fork (imp
 only), so each child starts its own, as a fresh process would.
 
 Protocol: one JSON object per line on stdin {"module", "argv", "cwd", "env", "stdout",
-"stderr", "timeout"}; one JSON line back {"returncode"} (negative: killed by that signal,
+"stderr", "timeout"}; two JSON lines back: {"pid"} of the child at once, {"returncode"} when it ends (negative: killed by that signal,
 as subprocess reports it; "timeout": true when it ran past its limit and was killed).
 """
 import json
@@ -111,6 +111,8 @@ def main():
         pid = os.fork()
         if pid == 0:
             _child(req)
+        sys.stdout.write(json.dumps({"pid": pid}) + "\n")
+        sys.stdout.flush()
         returncode, timed_out = _wait(pid, req["timeout"])
         sys.stdout.write(json.dumps({"returncode": returncode, "timeout": timed_out}) + "\n")
         sys.stdout.flush()
