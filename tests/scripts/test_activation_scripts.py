@@ -1,11 +1,10 @@
 """The collection scripts of issue 26 end to end: --images with a corrupt file among good
-ones (a warning and a count). The unusable folders (missing, empty, no image, nothing
-readable) are UserErrors raised before anything is written (tests/test_collection.py); one
-process per script run is the suite's scarcest resource, so they are not rerun here."""
+ones (a warning and a count), and an unusable folder (one line, exit 2, nothing written;
+the other unusable folders are checked in-process in tests/test_collection.py)."""
 import numpy as np
 from PIL import Image
 
-from script_checks import run_script
+from script_checks import assert_refused, run_script
 
 
 def test_nearest_neighbors_skips_a_corrupt_file_and_writes_its_sheet(tmp_path):
@@ -26,3 +25,10 @@ def test_nearest_neighbors_skips_a_corrupt_file_and_writes_its_sheet(tmp_path):
     assert sheet.shape == (2 * (64 + 4) + 4, 7 * (64 + 4) + 4, 3)   # 2 queries: query + 2, gap, query + 2 (64 px)
     assert list((tmp_path / "cache" / "activations").glob("*.npy"))
 
+
+
+def test_embedding_refuses_an_empty_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "e.png"
+    r = run_script("embedding", [f"--images={tmp_path / 'empty'}", f"--output={out}"], tmp_path)
+    assert_refused(r, "is empty", tmp_path, out, tmp_path / "e.json")
