@@ -39,16 +39,23 @@ def _positions(length, patch, stride):
     return starts
 
 
+def check_target(model, layer=None, logits_layer=None):
+    """The logits layer occlusion reads (None when explaining a channel of `layer`);
+    UserError naming what is needed when the model has no classifier and no layer is given."""
+    if layer is not None:
+        return None
+    if not model.has_classifier and logits_layer is None:
+        raise UserError(
+            f"occlusion explains a class probability and model {model.name} has no classifier head: "
+            "use a classifier (--model=inception_v1, or keras:FILE with its logits) or give --layer "
+            "(and --channel) to explain a channel's mean activation instead")
+    return attribution.class_layer(model, logits_layer)
+
+
 def score_function(model, image, class_index=None, layer=None, channel=None, logits_layer=None):
     """(f, description): f(batch) -> [B] scores of what occlusion explains."""
-    if class_index is None and layer is None:
-        if not model.has_classifier and logits_layer is None:
-            raise UserError(
-                f"occlusion explains a class probability and model {model.name} has no classifier head: "
-                "use a classifier (--model=inception_v1, or keras:FILE with its logits) or give --layer "
-                "(and --channel) to explain a channel's mean activation instead")
+    logits = check_target(model, layer, logits_layer)
     if layer is None:
-        logits = attribution.class_layer(model, logits_layer)
         if class_index is None:
             probs = tf.nn.softmax(model.activations(image[None], [logits])[logits][0]).numpy()
             class_index = int(np.argmax(probs))
