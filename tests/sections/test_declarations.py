@@ -19,6 +19,7 @@ import pytest
 
 from lucid_repro import sections
 from lucid_repro.sections.base import ROWS
+from script_checks import run_script
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -135,9 +136,8 @@ def test_no_model_name_tests_outside_models():
 
 
 def test_deprecated_style_batch_flag_warns_and_works(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "lucid_repro.scripts.style_transfer_3d", "--style_batch=content",
-                        "--texture_size=0", f"--output_dir={tmp_path / 'o'}"],
-                       capture_output=True, text=True, env=ENV, timeout=300, cwd=ROOT)
+    r = run_script("style_transfer_3d", ["--style_batch=content", "--texture_size=0",
+                                         f"--output_dir={tmp_path / 'o'}"], ROOT, env=ENV, timeout=300)
     assert r.returncode == 2
     assert "warning: --style_batch is deprecated; use --batch_mode" in r.stdout
     lines = [l for l in r.stderr.strip().splitlines() if l.strip()]
