@@ -103,3 +103,33 @@ def test_guided_backprop_from_one_unit_per_image():
     np.testing.assert_allclose(single, g[0], atol=1e-7)
     with pytest.raises(UserError, match="not spatial"):
         attribution.neuron_gradient(model, images, "logits", units)
+
+
+def test_scripts_on_a_keras_classifier_and_their_refusals(tmp_path, package_data):
+    """On a user's classifier, occlusion explains its top class's probability and grabcut
+    is seeded by that class's map; bad input fails in one line, writing nothing (VGG19's
+    missing classifier: test_occlusion_refusals_and_a_channel_target, in process)."""
+    import json
+    from PIL import Image
+    from script_checks import assert_refused, run_script
+    tiny_classifier().keras_model.save(tmp_path / "tiny.keras")
+    photo = f"--image={package_data}/content/bridge.jpg"
+    out = tmp_path / "occ.png"
+    r = run_script("occlusion", ["--noprogress", f"--model=keras:{tmp_path / 'tiny.keras'}", "--preprocess=none", "--logits_layer=logits",
+                                 photo, "--size=40", "--patch=12", "--stride=8", f"--output={out}"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    record = json.loads((tmp_path / "occ.json").read_text())
+    assert record["target"].startswith("class ") and record["target"].endswith("probability")
+    assert np.asarray(record["grid"]).shape == (3, 5) and Image.open(out).size[1] == 27 + 8
+    out = tmp_path / "cut.png"
+    r = run_script("grabcut", ["--noprogress", f"--model=keras:{tmp_path / 'tiny.keras'}", "--preprocess=none",
+                               "--logits_layer=logits", photo, "--size=48", "--iterations=2", f"--output={out}"],
+                   tmp_path)
+    assert r.returncode == 0, r.stderr
+    mask = np.asarray(Image.open(tmp_path / "cut_mask.png"))
+    assert mask.shape == (32, 48) and 0 < (mask > 127).mean() < 1
+    assert json.loads((tmp_path / "cut.json").read_text())["target"].startswith("class ")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    r = run_script("occlusion", [photo, "--size=40", "--patch=41", f"--output={bad / 'o.png'}"], bad)
+    assert_refused(r, "larger than the image", bad, bad / "o.png", bad / "o.json")

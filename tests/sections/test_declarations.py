@@ -28,6 +28,7 @@ SCRIPTS = {name: name for name in ("aligned_interpolation", "style_transfer", "c
                                    "feature_vis_3d", "style_transfer_3d", "feature_vis", "texture_synthesis",
                                    "saliency", "class_vis", "deepdream", "feature_inversion", "adversarial",
                                    "toy_basin")}
+SCRIPTS.update({name: name for name in ("occlusion", "grabcut", "top_patches", "multifaceted")})   # issue 26b
 
 _FLAG_DUMP = """
 import importlib, json, sys
