@@ -29,6 +29,7 @@ SCRIPTS = {name: name for name in ("aligned_interpolation", "style_transfer", "c
                                    "saliency", "class_vis", "deepdream", "feature_inversion", "adversarial",
                                    "toy_basin")}
 SCRIPTS.update({name: name for name in ("occlusion", "grabcut", "top_patches", "multifaceted")})   # issue 26b
+NO_LOOP = {"saliency", "toy_basin"} | {"occlusion", "grabcut", "top_patches"}   # scripts without a render loop
 
 _FLAG_DUMP = """
 import importlib, json, sys
@@ -152,7 +153,7 @@ def test_scripts_define_only_the_flag_groups_they_use(script_flags):
         assert ("max_mesh_faces" in names) == meshes, script
         assert ("mesh" in names) == meshes, script
         # saliency has no loop; the toy basin is numpy gradient descent, no render loop
-        assert ("checkpoint_every" in names) == (script not in ("saliency", "toy_basin")), script
+        assert ("checkpoint_every" in names) == (script not in NO_LOOP), script
         assert "max_memory_gb" in names, script          # every script checks its sizes' memory
     for script in ("feature_vis", "cppn", "transparency", "aligned_interpolation", "class_vis", "toy_basin"):
         assert "max_image_pixels" not in has[script], script     # reads no image
