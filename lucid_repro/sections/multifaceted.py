@@ -16,7 +16,7 @@ def numbers(out):
 
 
 SECTION = Section(
-    name="multifaceted", part="classic", order=111, title="Multifaceted feature visualization",
+    name="multifaceted", part="classic", order=171, title="Multifaceted feature visualization",
     claim="A unit responds to several kinds of input: clustering the images that excite it and starting one "
           "visualization from each cluster's mean image shows its facets, where a random start shows one.",
     settings={

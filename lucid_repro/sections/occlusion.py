@@ -15,7 +15,7 @@ def numbers(out):
 
 
 SECTION = Section(
-    name="occlusion", part="classic", order=105, title="Saliency by occlusion",
+    name="occlusion", part="classic", order=170, title="Saliency by occlusion",
     claim="Covering the part of the photo a class depends on with a grey square makes its probability "
           "drop; sliding the square maps where the evidence is.",
     settings={

@@ -20,7 +20,7 @@ def numbers(out):
 
 
 SECTION = Section(
-    name="top_patches", part="classic", order=110, title="Maximally activating patches",
+    name="top_patches", part="classic", order=169, title="Maximally activating patches",
     claim="The patches of a collection that excite one channel most, cut at the unit's receptive field, "
           "share a motif; guided backprop shows which of their pixels the unit responds to.",
     settings={

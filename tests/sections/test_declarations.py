@@ -27,9 +27,8 @@ ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH
 SCRIPTS = {name: name for name in ("aligned_interpolation", "style_transfer", "cppn", "transparency",
                                    "feature_vis_3d", "style_transfer_3d", "feature_vis", "texture_synthesis",
                                    "saliency", "class_vis", "deepdream", "feature_inversion", "adversarial",
-                                   "toy_basin")}
+                                   "toy_basin", "filters", "activation_maps", "nearest_neighbors", "embedding")}
 SCRIPTS.update({name: name for name in ("occlusion", "grabcut", "top_patches", "multifaceted")})   # issue 26b
-NO_LOOP = {"saliency", "toy_basin"} | {"occlusion", "grabcut", "top_patches"}   # scripts without a render loop
 
 _FLAG_DUMP = """
 import importlib, json, sys
@@ -152,10 +151,14 @@ def test_scripts_define_only_the_flag_groups_they_use(script_flags):
         meshes = script.endswith("_3d")
         assert ("max_mesh_faces" in names) == meshes, script
         assert ("mesh" in names) == meshes, script
-        # saliency has no loop; the toy basin is numpy gradient descent, no render loop
-        assert ("checkpoint_every" in names) == (script not in NO_LOOP), script
+        # saliency has no loop; the toy basin is numpy gradient descent, no render loop; the
+        # activation techniques (issue 26) run forward passes only
+        no_loop = ("saliency", "toy_basin", "filters", "activation_maps", "nearest_neighbors", "embedding",
+                   "occlusion", "grabcut", "top_patches")
+        assert ("checkpoint_every" in names) == (script not in no_loop), script
         assert "max_memory_gb" in names, script          # every script checks its sizes' memory
-    for script in ("feature_vis", "cppn", "transparency", "aligned_interpolation", "class_vis", "toy_basin"):
+    for script in ("feature_vis", "cppn", "transparency", "aligned_interpolation", "class_vis", "toy_basin",
+                   "filters"):
         assert "max_image_pixels" not in has[script], script     # reads no image
     for script in ("style_transfer", "texture_synthesis", "feature_inversion"):
         assert {"pooling", "stacked"} <= has[script]
