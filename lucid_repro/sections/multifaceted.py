@@ -58,7 +58,7 @@ def demo(model, output_dir, quick=False, progress=True):
     for j, f in enumerate(record["facets"]):
         print(f"[multifaceted] facet {j}: {', '.join(os.path.basename(p) for p in f['images'])}; activation "
               f"{f['mean_image_activation']:.3g} (mean image) -> {f['activation']:.3g}")
-    return [sheet, write_json(os.path.join(output_dir, "multifaceted.json"), dict(record, **row))]
+    return [sheet, write_json(os.path.join(output_dir, "multifaceted.json"), dict(row, **record))]
 
 
 def describe(model, layer, collection, facets):

@@ -53,7 +53,7 @@ def demo(model, output_dir, quick=False, progress=True):
     for c in record["channels"]:
         print(f"[top_patches] {record['layer']}:{c['channel']}: " + ", ".join(
             f"{os.path.basename(p)} ({a:.3g})" for p, a in zip(c["images"], c["activations"])))
-    return [sheet, write_json(os.path.join(output_dir, "top_patches.json"), dict(record, **row))]
+    return [sheet, write_json(os.path.join(output_dir, "top_patches.json"), dict(row, **record))]
 
 
 def describe(model, layer, size, collection, result):
