@@ -33,7 +33,7 @@ SECTION = Section(
     figures=(("top_patches/top_patches.png", "rows: channels; k pairs of (patch, guided backprop of its unit)"),),
     numbers=numbers,
     describe="VGG19 {layer} channels {channels}, top {k} of the default collection at {size} px",
-    expected_seconds=60,
+    expected_seconds=80,
 )
 
 
