@@ -86,6 +86,13 @@ class FeatureModel:
             raise UserError(f"channel {channel} out of range for layer {layer} of {self.name} (0..{depth - 1})")
         return int(channel)
 
+    def receptive_field(self, layer, input_size=224):
+        """The input pixels each unit of `layer` sees, computed from the layers' kernel
+        sizes, strides and padding (`models.receptive_field`) for an input of `input_size`."""
+        from lucid_repro.models.receptive_field import receptive_field
+        return self.derived(("receptive_field", layer, input_size),
+                            lambda: receptive_field(self, layer, input_size))
+
     @property
     def has_classifier(self):
         return bool(self.classifier_layers)

@@ -13,6 +13,10 @@
   (`guided_relu`, a `tf.custom_gradient`). The copy (`guided_model`) is the model's Keras
   graph cloned with every ReLU layer swapped for `GuidedReLU`; every other layer (and so
   every weight) is shared with the original, so it costs no memory and stays in sync.
+* Guided backprop from one unit (`neuron_gradient`): the same backward pass started at
+  a single neuron (channel, y, x) of a feature map instead of a class score, one unit per
+  image of a batch: what a top patch's unit responds to inside its patch (Zeiler &
+  Fergus 2014's deconvnet figures; Springenberg et al. 2015, Fig. 3).
 
 The score is any `Objective` (`objectives.class_logit`, `objectives.channel`, ...), or
 "layer:channel". Models without a classifier head (the offline VGG19) use a channel:
@@ -158,6 +162,36 @@ def input_gradient(model, image, objective, guided=False):
     return grad[0] if np.ndim(image) == 3 else grad
 
 
+def neurons(layer, units):
+    """Objective: the sum over the batch of one unit per image, units[b] = (channel, y, x)
+    of `layer` [B, H, W, C] (item b's own unit: its gradient is that unit's alone)."""
+    index = np.asarray([(b, int(y), int(x), int(c)) for b, (c, y, x) in enumerate(units)], np.int32)
+
+    def fn(T):
+        return tf.reduce_sum(tf.gather_nd(T(layer), index))
+    return objectives_lib.Objective(fn, [layer], sorted({(layer, int(c)) for c, _, _ in units}),
+                                    f"neurons({layer}: {len(units)})")
+
+
+def neuron_gradient(model, images, layer, units, guided=True):
+    """Guided backprop (Springenberg et al.; Zeiler & Fergus' "deconvnet" view of a patch)
+    from single units: d layer[b, y_b, x_b, c_b] / d images[b] for each item b of
+    `images` [B, H, W, C] (or one image [H, W, C] and one unit), with units[b] =
+    (channel, y, x). One tape.gradient for the batch (items do not interact)."""
+    single = np.ndim(images) == 3
+    if single:
+        units = [units] if np.ndim(units) == 1 else units
+    model.check_layer(layer)
+    if _rank(model, layer) != 4:
+        raise UserError(f"layer {layer} of {model.name} is not spatial ([B, H, W, C]); neurons need a feature map")
+    for c, _, _ in units:
+        model.check_channel(layer, c)
+    batch = np.asarray(images, np.float32)
+    if len(units) != (1 if single else len(batch)):
+        raise ValueError(f"one unit per image: {len(units)} units for {1 if single else len(batch)} images")
+    return input_gradient(model, batch, neurons(layer, units), guided=guided)
+
+
 def saliency_from_gradient(grad):
     """Simonyan et al.'s map: |gradient|, max over the colour channels ([..., H, W])."""
     return np.max(np.abs(grad), axis=-1)
@@ -210,5 +244,5 @@ def overlay(image, smap, alpha=0.7):
 
 
 __all__ = ["METHODS", "guided_relu", "GuidedReLU", "guided_model", "class_layer", "class_score",
-           "mean_activations", "most_active_channel", "input_gradient", "saliency_from_gradient",
+           "mean_activations", "most_active_channel", "input_gradient", "neurons", "neuron_gradient", "saliency_from_gradient",
            "saliency", "normalize_map", "gradient_image", "heatmap", "overlay"]

@@ -28,6 +28,7 @@ SCRIPTS = {name: name for name in ("aligned_interpolation", "style_transfer", "c
                                    "feature_vis_3d", "style_transfer_3d", "feature_vis", "texture_synthesis",
                                    "saliency", "class_vis", "deepdream", "feature_inversion", "adversarial",
                                    "toy_basin", "filters", "activation_maps", "nearest_neighbors", "embedding")}
+SCRIPTS.update({name: name for name in ("occlusion", "grabcut", "top_patches", "multifaceted")})   # issue 26b
 
 _FLAG_DUMP = """
 import importlib, json, sys
@@ -152,7 +153,8 @@ def test_scripts_define_only_the_flag_groups_they_use(script_flags):
         assert ("mesh" in names) == meshes, script
         # saliency has no loop; the toy basin is numpy gradient descent, no render loop; the
         # activation techniques (issue 26) run forward passes only
-        no_loop = ("saliency", "toy_basin", "filters", "activation_maps", "nearest_neighbors", "embedding")
+        no_loop = ("saliency", "toy_basin", "filters", "activation_maps", "nearest_neighbors", "embedding",
+                   "occlusion", "grabcut", "top_patches")
         assert ("checkpoint_every" in names) == (script not in no_loop), script
         assert "max_memory_gb" in names, script          # every script checks its sizes' memory
     for script in ("feature_vis", "cppn", "transparency", "aligned_interpolation", "class_vis", "toy_basin",
