@@ -90,6 +90,53 @@ class FeatureModel:
     def has_classifier(self):
         return bool(self.classifier_layers)
 
+    @property
+    def input_channel_order(self):
+        """"BGR" when the first layer sees the colours reversed (Caffe preprocessing inside the
+        model: the VGGs, a keras: model with --preprocess=caffe), else "RGB"."""
+        if (self.info or {}).get("preprocess") == "caffe":
+            return "BGR"
+        return self.family.channel_order
+
+    def kernel_layers(self):
+        """{layer name: kernel [kh, kw, in, out] as numpy} of the Keras layers with a 2D
+        convolution kernel, in the network's order."""
+        found = {}
+        for layer in self.keras_model.layers:
+            kernel = getattr(layer, "kernel", None)
+            if kernel is not None and len(kernel.shape) == 4:
+                found[layer.name] = kernel
+        return found
+
+    def feature_layer(self):
+        """The "last layer" (issue 26): the family's `feature_layer` if it names one of this
+        model's layers (VGG19: pool5), else the named layer feeding the classifier (the first
+        named layer met walking the graph back from the logits), else None."""
+        layer = self.family.feature_layer
+        if layer in self._depths:
+            return layer
+        if not self.has_classifier:
+            return None
+        outputs = self.keras_model.output
+        names = {id(t): k for k, t in outputs.items()}
+        logits = self.classifier_layers[0]
+        frontier, seen = [outputs[logits]], set()
+        while frontier:
+            following = []
+            for tensor in frontier:
+                history = getattr(tensor, "_keras_history", None)
+                if history is None:
+                    continue
+                operation, node_index = history[0], history[1]
+                for x in operation._inbound_nodes[node_index].input_tensors:
+                    if names.get(id(x), logits) != logits:
+                        return names[id(x)]
+                    if id(x) not in seen:
+                        seen.add(id(x))
+                        following.append(x)
+            frontier = following
+        return None
+
     def submodel(self, layers):
         layers = tuple(layers)
         for layer in layers:
