@@ -43,14 +43,14 @@ SECTION = Section(
     settings={
         "library": dict(method="vanilla", size=336),
         "demo": dict(size=[224, 336], images=_IMAGES, methods=_CHECKED, check_images=_PACKAGED,
-                     check_size=[96, 144], fractions=16, sanity_layers=6),
+                     check_size=[64, 96], fractions=16, sanity_layers=4),
         "quick": dict(size=[48, 72], images=_IMAGES[:1], methods=_CHECKED, check_images=_PACKAGED[:1],
                       check_size=[32, 48], fractions=4, sanity_layers=2),
     },
     sources={"library": "Simonyan et al. 2014 (vanilla), Springenberg et al. 2015 (guided); size ours",
              "demo": "ours: two photos, both methods; checks: every method on the packaged photos, "
                      "deletion/insertion (Petsiuk et al. 2018, 16 fractions, blurred baseline), cascading "
-                     "randomization of the 6 layers below the score (Adebayo et al. 2018)",
+                     "randomization of the 4 layers below the score (Adebayo et al. 2018)",
              "quick": "ours: smoke tests"},
     figures=(("saliency/saliency_grid.png", "photo, vanilla, guided, guided gradient, overlay"),
              ("saliency/attribution_methods.png", "photo, vanilla, guided, SmoothGrad, IG, Grad-CAM"),
