@@ -17,7 +17,8 @@ limit_flags.define(memory=True)
 flags.DEFINE_string("objective", "conv5_1:15", "'layer:channel' (channel) or 'layer' (DeepDream)")
 flags.DEFINE_integer("size", 128, "image side in pixels (not given: the model's fixed input size if it has one)")
 flags.DEFINE_integer("steps", 256, "optimization steps")
-flags.DEFINE_enum("param", "fft", ["fft", "pixel", "maco"], "image parameterization (maco: fixed natural-image "
+flags.DEFINE_enum("param", "fft", ["fft", "pixel", "laplacian", "maco"],
+                  "image parameterization (laplacian: Lucid's 4-level pyramid; maco: fixed natural-image "
                   "Fourier magnitude, optimized phase; writes <output>_transparency.png)")
 flags.DEFINE_string("maco_spectrum", None, "--param=maco: magnitude spectrum .npy [3, H, W//2+1] (default: the "
                     "packaged one; python -m lucid_repro.scripts.maco_spectrum makes one from your images)")
