@@ -12,7 +12,7 @@ Per run (same seed, steps, size and Lucid's standard transforms for all three):
               saturation (lucid_repro.image_stats)
 The machine is shared: compare ratios within one run, not seconds between runs.
 
-    PYTHONPATH=. python benchmarks/param_comparison.py [--units=16 --size=128 --steps=256 --resnet]
+    PYTHONPATH=. python benchmarks/param_comparison.py [--units=16 --size=128 --steps=256 --models=vgg19,resnet50]
 """
 import argparse
 import json
@@ -33,13 +33,14 @@ def main():
     p.add_argument("--units", type=int, default=16)
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--steps", type=int, default=256)
-    p.add_argument("--resnet", action="store_true", help="also the random-weight ResNet50")
+    p.add_argument("--models", default="vgg19", help="comma-separated: vgg19, resnet50 (random weights)")
     p.add_argument("--json", default=None)
     args = p.parse_args()
     runtime.deterministic()
     collection = ImageCollection.default()
-    nets = [("vgg19", models.load("vgg19"), ["conv4_2", "conv5_1"])]
-    if args.resnet:
+    names = args.models.split(",")
+    nets = [("vgg19", models.load("vgg19"), ["conv4_2", "conv5_1"])] if "vgg19" in names else []
+    if "resnet50" in names:
         net = tf.keras.applications.ResNet50(weights=None)
         nets.append(("resnet50 (random)", models.from_keras(net, preprocess="caffe"),
                      ["conv3_block4_out", "conv4_block6_out"]))

@@ -242,23 +242,26 @@ def gradcam(model, image, objective, layer=None):
     return cam[0] if np.ndim(image) == 3 else cam
 
 
-def saliency(model, image, objective, method="vanilla", layer=None, seed=0):
+def saliency(model, image, objective, method="vanilla", layer=None, seed=0, samples=32):
     """Attribution map [H, W] of one image for `method` in METHODS: vanilla / guided /
     smoothgrad: max over channels of |gradient|; ig: |sum over channels| of the
-    integrated gradients; gradcam: the Grad-CAM map (`layer`: its layer)."""
+    integrated gradients; gradcam: the Grad-CAM map (`layer`: its layer). samples:
+    SmoothGrad's noisy copies and IG's path intervals."""
     if method not in METHODS:
         raise UserError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     if method == "gradcam":
         return gradcam(model, image, objective, layer)
-    return map_from_gradient(attribution_gradient(model, image, objective, method, seed=seed), method)
+    return map_from_gradient(attribution_gradient(model, image, objective, method, seed=seed, samples=samples),
+                             method)
 
 
-def attribution_gradient(model, image, objective, method, seed=0):
-    """The per-pixel, per-channel attribution of the gradient methods ([H, W, C])."""
+def attribution_gradient(model, image, objective, method, seed=0, samples=32):
+    """The per-pixel, per-channel attribution of the gradient methods ([H, W, C]);
+    `samples`: SmoothGrad's noisy copies, IG's path intervals."""
     if method == "smoothgrad":
-        return smoothgrad_gradient(model, image, objective, seed=seed)
+        return smoothgrad_gradient(model, image, objective, samples=samples, seed=seed)
     if method == "ig":
-        return integrated_gradients(model, image, objective)
+        return integrated_gradients(model, image, objective, steps=samples)
     return input_gradient(model, image, objective, guided=method == "guided")
 
 

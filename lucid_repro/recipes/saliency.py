@@ -46,7 +46,7 @@ def score_objective(model, image, class_index=None, layer=None, channel=None, lo
 
 
 def compute(model, image, method="vanilla", class_index=None, layer=None, channel=None,
-            logits_layer=None, gradcam_layer=None, seed=0):
+            logits_layer=None, gradcam_layer=None, seed=0, samples=32):
     """Attribution of `image` ([H, W, C] in [0, 1]) with `method` in attribution.METHODS:
     vanilla / guided / smoothgrad / ig (the gradient methods: `gradient` is their
     per-channel attribution) or gradcam (`gradient` None; `gradcam_layer`: its layer,
@@ -57,7 +57,7 @@ def compute(model, image, method="vanilla", class_index=None, layer=None, channe
     if method == "gradcam":
         grad, raw = None, attribution.gradcam(model, image, obj, gradcam_layer)
     else:
-        grad = attribution.attribution_gradient(model, image, obj, method, seed=seed)
+        grad = attribution.attribution_gradient(model, image, obj, method, seed=seed, samples=samples)
         raw = attribution.map_from_gradient(grad, method)
     smap = attribution.normalize_map(raw)
     return Saliency(np.asarray(image, np.float32), grad, smap, attribution.overlay(image, smap),
@@ -77,7 +77,7 @@ def random_order(shape, seed=0):
     return np.random.RandomState(seed).uniform(size=shape[:2]).astype(np.float32)
 
 
-def sanity_check(model, image, objective, methods, steps=None, seed=0):
+def sanity_check(model, image, objective, methods, steps=None, seed=0, samples=32):
     """Adebayo et al. 2018's cascading randomization (`attribution.cascading_randomization`)
     for several methods at once (one randomized copy per step): the weighted layers below
     the score's layer re-initialized deepest first, `steps` of them (default all).
@@ -87,12 +87,12 @@ def sanity_check(model, image, objective, methods, steps=None, seed=0):
     last = max((names.index(l) for l in objective.layers if l in names), default=len(names) - 1)
     order = [n for n in reversed(attribution.weighted_layers(model)) if names.index(n) <= last][:steps]
     from scipy.stats import spearmanr
-    maps = {m: [attribution.saliency(model, image, objective, m, seed=seed)] for m in methods}
+    maps = {m: [attribution.saliency(model, image, objective, m, seed=seed, samples=samples)] for m in methods}
     scores = {m: [] for m in methods}
     for k in range(1, len(order) + 1):
         net = attribution.randomized_model(model, order[:k], seed=seed)
         for m in methods:
-            smap = attribution.saliency(net, image, objective, m, seed=seed)
+            smap = attribution.saliency(net, image, objective, m, seed=seed, samples=samples)
             rho = spearmanr(maps[m][0].ravel(), smap.ravel())[0]
             scores[m].append((order[:k], float(0.0 if np.isnan(rho) else rho)))
             maps[m].append(smap)

@@ -43,13 +43,14 @@ SECTION = Section(
     settings={
         "library": dict(method="vanilla", size=336),
         "demo": dict(size=[224, 336], images=_IMAGES, methods=_CHECKED, check_images=_PACKAGED,
-                     check_size=[64, 96], fractions=16, sanity_layers=4),
+                     check_size=[64, 96], fractions=16, sanity_layers=4, samples=32),
         "quick": dict(size=[48, 72], images=_IMAGES[:1], methods=_CHECKED, check_images=_PACKAGED[:1],
-                      check_size=[32, 48], fractions=4, sanity_layers=2),
+                      check_size=[32, 48], fractions=4, sanity_layers=2, samples=4),
     },
     sources={"library": "Simonyan et al. 2014 (vanilla), Springenberg et al. 2015 (guided); size ours",
              "demo": "ours: two photos, both methods; checks: every method on the packaged photos, "
-                     "deletion/insertion (Petsiuk et al. 2018, 16 fractions, blurred baseline), cascading "
+                     "deletion/insertion (Petsiuk et al. 2018, 16 fractions, blurred baseline; SmoothGrad 32 samples, IG 32 "
+                     "intervals), cascading "
                      "randomization of the 4 layers below the score (Adebayo et al. 2018)",
              "quick": "ours: smoke tests"},
     figures=(("saliency/saliency_grid.png", "photo, vanilla, guided, guided gradient, overlay"),
@@ -123,7 +124,8 @@ def check_methods(model, output_dir, settings):
             if method == "random":
                 smap = rs.random_order(photo.shape)
             else:
-                smap = rs.compute(model, photo, method, layer=layer, channel=obj.channels[0][1]).map
+                smap = rs.compute(model, photo, method, layer=layer, channel=obj.channels[0][1],
+                                  samples=settings["samples"]).map
                 row.append(attribution.overlay(photo, smap))
             per_image[method] = rs.deletion_insertion(model, photo, obj, smap, settings["fractions"])
             curves.setdefault(method, []).append(per_image[method])
@@ -132,7 +134,8 @@ def check_methods(model, output_dir, settings):
         record["images"][name] = per_image
         rows.append(row)
         if i == 0:
-            record["sanity"], maps = rs.sanity_check(model, photo, obj, methods, steps=settings["sanity_layers"])
+            record["sanity"], maps = rs.sanity_check(model, photo, obj, methods, steps=settings["sanity_layers"],
+                                                     samples=settings["samples"])
             sanity_rows = [[attribution.heatmap(m) for m in maps[method]] for method in methods]
             for method, steps in record["sanity"].items():
                 print(f"[saliency] sanity {method}: " + ", ".join(f"{d[-1]} {rho:.2f}" for d, rho in steps))
