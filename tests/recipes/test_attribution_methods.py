@@ -8,7 +8,8 @@ import pytest
 from lucid_repro.images import load_image
 from lucid_repro.optvis import attribution, objectives
 from lucid_repro.recipes import saliency
-from script_checks import assert_refused, run_script
+from lucid_repro.errors import UserError
+from script_checks import run_script
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +60,21 @@ def test_cascading_randomization_changes_the_map(vgg19, photo):
                                   .get_layer("conv2_1").get_weights()[0])   # seeded
 
 
-def test_script_gradcam_and_refusals(tmp_path, package_data):
+def test_script_gradcam(tmp_path, package_data):
     out = tmp_path / "s.png"
-    image = f"--image={package_data}/content/bridge.jpg"
-    r = run_script("saliency", [image, "--size=48", "--method=gradcam", "--layer=relu3_1", f"--output={out}"],
-                   tmp_path)
+    r = run_script("saliency", [f"--image={package_data}/content/bridge.jpg", "--size=48", "--method=gradcam",
+                                "--layer=relu3_1", f"--output={out}"], tmp_path)
     assert r.returncode == 0 and "gradcam" in r.stdout, r.stderr
     assert out.exists() and (tmp_path / "s_overlay.png").exists()
-    r = run_script("saliency", [image, "--size=48", "--method=gradcam", "--gradcam_layer=nope",
-                                f"--output={tmp_path / 'b.png'}"], tmp_path)
-    assert_refused(r, "unknown layer", tmp_path, tmp_path / "b.png")
+    with pytest.raises(UserError, match="spatial layer"):
+        attribution.gradcam_layer(_TokenlessModel(), objectives.channel("relu3_1", 0), layer="dense")
+
+
+class _TokenlessModel:
+    """Stands for a model whose layer "dense" is [B, C] (Grad-CAM refuses it)."""
+    class keras_model:
+        output = {"dense": type("T", (), {"shape": (None, 4)})()}
+
+    @staticmethod
+    def check_layer(layer):
+        return layer
