@@ -11,7 +11,6 @@ from lucid_repro.images import load_image
 from lucid_repro.optvis import objectives, param, render
 from lucid_repro.optvis.param import maco as maco_param
 from lucid_repro.recipes import maco
-from script_checks import run_script
 
 
 def _pre_sigmoid_spectrum(rgb):
@@ -65,11 +64,3 @@ def test_fft_image_from_a_photo_and_accentuation(vgg19, package_data):
     # closer with a larger closeness weight
     _, _, _, far = maco.accentuate(vgg19, "conv3_1:5", photo, steps=4, closeness=0.0, progress=False)
     assert far > distance
-
-
-def test_script_maco_writes_image_and_transparency(tmp_path):
-    out = tmp_path / "m.png"
-    r = run_script("feature_vis", ["--param=maco", "--objective=conv3_1:5", "--size=32", "--steps=3",
-                                   "--noprogress", f"--output={out}"], tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert out.exists() and (tmp_path / "m_transparency.png").exists() and "MaCo" in r.stdout
