@@ -124,10 +124,16 @@ class FeatureModel:
             return layer
         if not self.has_classifier:
             return None
+        upstream = self.upstream_layers(self.classifier_layers[0])
+        return upstream[0] if upstream else None
+
+    def upstream_layers(self, layer):
+        """The named layers `layer` is computed from, nearest first (a breadth-first walk
+        of the Keras graph back from its output)."""
+        self.check_layer(layer)
         outputs = self.keras_model.output
         names = {id(t): k for k, t in outputs.items()}
-        logits = self.classifier_layers[0]
-        frontier, seen = [outputs[logits]], set()
+        frontier, seen, found = [outputs[layer]], set(), []
         while frontier:
             following = []
             for tensor in frontier:
@@ -136,13 +142,15 @@ class FeatureModel:
                     continue
                 operation, node_index = history[0], history[1]
                 for x in operation._inbound_nodes[node_index].input_tensors:
-                    if names.get(id(x), logits) != logits:
-                        return names[id(x)]
-                    if id(x) not in seen:
-                        seen.add(id(x))
-                        following.append(x)
+                    if id(x) in seen:
+                        continue
+                    seen.add(id(x))
+                    name = names.get(id(x))
+                    if name is not None and name != layer and name not in found:
+                        found.append(name)
+                    following.append(x)
             frontier = following
-        return None
+        return found
 
     def submodel(self, layers):
         layers = tuple(layers)

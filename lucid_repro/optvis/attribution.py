@@ -245,8 +245,8 @@ def integrated_gradients(model, image, objective, steps=32, baseline=None, batch
 
 def gradcam_layer(model, objective, layer=None):
     """Grad-CAM's layer: `layer` if given (must be spatial, [B, H, W, C]); else the
-    objective's own layer if it is spatial; else the deepest spatial layer of the model
-    (a class score: its last conv block)."""
+    objective's own layer if it is spatial; else the nearest spatial layer feeding the
+    objective's layer (a class score: the last conv block before the logits)."""
     if layer is not None:
         model.check_layer(layer)
         if _rank(model, layer) != 4:
@@ -255,10 +255,12 @@ def gradcam_layer(model, objective, layer=None):
     spatial = [l for l in objective.layers if _rank(model, l) == 4]
     if spatial:
         return spatial[-1]
-    spatial = [l for l in model.layer_names if _rank(model, l) == 4]
+    # the nearest spatial layer the objective's layer is computed from (not merely the
+    # last one listed: InceptionV1's auxiliary heads come after its main branch)
+    spatial = [l for read in objective.layers for l in model.upstream_layers(read) if _rank(model, l) == 4]
     if not spatial:
         raise UserError(f"model {model.name} has no spatial layer for Grad-CAM")
-    return spatial[-1]
+    return spatial[0]
 
 
 def gradcam(model, image, objective, layer=None):
