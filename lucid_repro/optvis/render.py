@@ -17,6 +17,7 @@ from lucid_repro.optvis import checkpoint as checkpoint_lib
 from lucid_repro.optvis import lbfgs as lbfgs_lib
 from lucid_repro.optvis import objectives as objectives_lib
 from lucid_repro.optvis import param as param_lib
+from lucid_repro.optvis import slicing
 from lucid_repro.optvis import transforms as transforms_lib
 from lucid_repro.progress import bar as progress_bar
 
@@ -119,7 +120,7 @@ def _optimizer_key(optimizer):
 
 def render(model, objective, param_f=None, optimizer=None, transforms=None, thresholds=(512,),
            seed=None, progress=True, step_inputs=None, gradient_transform=None, metrics=None,
-           stop_when=None, description="render", cache=None):
+           stop_when=None, description="render", cache=None, slice_channels=True):
     """Optimize `param_f`'s variables to maximize `objective` of `model`.
 
     model: a FeatureModel (or None for objectives that read no layer).
@@ -155,6 +156,8 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     stop_when: function(step, loss, metric values) -> bool, to stop early.
     cache: a `StepCache` to reuse the compiled step of an earlier call with the same
         model, objective and transforms (see StepCache); None: compile for this call.
+    slice_channels: compute only the channels of a conv layer that the objectives read
+        when they declare so (`optvis.slicing`, issue 29); False: every layer whole.
     """
     objective = objectives_lib.as_objective(objective)
     metrics = dict(metrics or {})
@@ -218,7 +221,9 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
             optimizer.build(variables)
         rng = tf.random.Generator.from_seed(rng_seed)
     transform = transforms_lib.compose(transforms_lib.standard_transforms() if transforms is None else transforms)
-    submodel = model.submodel(layers) if (model is not None and layers) else None
+    sliced = slicing.plan(model, all_objectives, layers, input_names) if slice_channels else {}
+    full_layers = [l for l in layers if l not in sliced]
+    submodel = model.submodel(full_layers, cut=tuple(sliced)) if (model is not None and layers) else None
     transformed_needed = submodel is not None or any("transformed" in o.reads for o in all_objectives)
     metric_names = list(metrics) + ([EVALUATIONS] if is_lbfgs else [])
 
@@ -233,13 +238,7 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
             c = getattr(model, "channels", 3)
             acts = submodel(x[..., :c] if x.shape[-1] is not None and x.shape[-1] > c else x)
 
-        def T(name):
-            if name in names:
-                return names[name]
-            if name not in acts:
-                raise KeyError(f"T({name!r}): the objective did not declare it reads {name!r} "
-                               f"(Objective(fn, reads=[...])); available: {sorted(names) + sorted(acts)}")
-            return acts[name]
+        T = slicing.Reads(names, acts, model, sliced)
         return objective(T), [metrics[k](T) for k in metrics]
 
     def loss_and_grads(inputs):
