@@ -55,6 +55,7 @@ class AtlasConfig:
     seed: int = 0
     transforms: bool = True
     precision: str = "float32"
+    precision_choice: Optional[dict] = None   # --precision=auto's measurement (models.precision.auto_precision)
     threads: int = 0                # TF intra-op threads per worker (0: TF's default)
 
     @property
