@@ -47,16 +47,16 @@ def test_sliced_layer_equals_full_layer(vgg19, vgg19_float64, case):
     rng = np.random.default_rng(29)
     if case == "channels":     # two channel reads of one pre-ReLU conv layer + a pixel penalty
         image = rng.uniform(0, 1, (1, 32, 32, 3))
-        layer = "conv3_2"
-        objective = objectives.channel(layer, 7) + 0.5 * objectives.neuron(layer, 200) \
+        layer = "conv2_2"
+        objective = objectives.channel(layer, 7) + 0.5 * objectives.neuron(layer, 100) \
             - 1e-3 * objectives.L1("input", 0.5)
         inputs = {}
-        assert objective.channel_reads == {layer: (7, 200)}
+        assert objective.channel_reads == {layer: (7, 100)}
     else:                      # the atlas: one channel per batch item, after ReLU and pooling
         image = rng.uniform(0, 1, (2, 32, 32, 3))
-        layer = "pool3"
+        layer = "pool2"
         objective = units.channels_objective(layer, saturation_penalty=0.05)
-        inputs = {units.UNIT_KEY: np.asarray([5, 130], np.int32)}
+        inputs = {units.UNIT_KEY: np.asarray([5, 100], np.int32)}
     v_sliced, g_sliced, sliced, sub = _value_and_gradient(vgg19, objective, image, inputs, True)
     v_full, g_full, none, _ = _value_and_gradient(vgg19, objective, image, inputs, False)
     v_exact, g_exact, _, _ = _value_and_gradient(vgg19_float64, objective, image, inputs, False, tf.float64)
