@@ -10,6 +10,8 @@ bare channel objective as Lucid's, seed 0, float32):
              slice_channels=False): the reference, 512 steps
   sliced     the same, the last layer cut to the channel the objective reads
   c2f        sliced + --schedule=coarse_to_fine (half the steps at 64 px, then 128 px)
+  bf16       sliced, the network in bfloat16 (models.precision; what --precision=auto picks
+             where bf16 is faster), objective measured in the run itself
   atlas      sliced, all units of a layer in ONE batch (optvis.units.UnitRenderer):
              per-unit time = batch time / units
 The methods are interleaved unit by unit in one process (the machine is shared: ratios
@@ -132,12 +134,18 @@ def main():
     ap.add_argument("--first", type=int, default=0, help="index of the first unit (channel 17 + 37 k)")
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--steps", type=int, default=512)
+    ap.add_argument("--methods", default="sliced,c2f,bf16,atlas")
     ap.add_argument("--json", default=None)
     ap.add_argument("--sheet", default=None, help="contact sheet PNG: rows units, columns methods")
     a = ap.parse_args()
     from lucid_repro.runtime import deterministic
     deterministic()
     model = models.load("vgg19")
+    from lucid_repro.models.precision import with_precision
+    methods = a.methods.split(",")
+    variants = [(n, sl, sch, m) for n, sl, sch, m in (("sliced", True, "single", model),
+                                                         ("c2f", True, "coarse_to_fine", model),
+                                                         ("bf16", True, "single", None)) if n in methods]
     layers = a.layers.split(",")
     chans = {l: [int(17 + 37 * k) % model.layer_depth(l) for k in range(a.first, a.first + a.units)]
              for l in layers}
@@ -157,8 +165,9 @@ def main():
                                 objective=ref, load=loadavg(), t95=_first_reach(clock, target),
                                 cpu95=_first_reach(clock, target, cpu=True), **image_stats.stats(img))
             imgs = [img]
-            for name, sl, sched in (("sliced", True, "single"), ("c2f", True, "coarse_to_fine")):
-                c, im, n = run_single(model, unit, a.size, a.steps, target, sl, sched)
+            for name, sl, sched, m in variants:
+                m = m or with_precision(model, "bfloat16")
+                c, im, n = run_single(m, unit, a.size, a.steps, target, sl, sched)
                 rec[name] = dict(seconds=c.reached if c.reached else untraced(c.times, c.stage_starts)[-1],
                                  cpu=c.reached_cpu if c.reached else untraced(c.cpu, c.stage_starts)[-1],
                                  reached=c.reached is not None,
@@ -168,6 +177,8 @@ def main():
             rows.append(rec)
             sheet_rows.append(imgs)
             print(_line(rec), flush=True)
+        if "atlas" not in methods:
+            continue
         state, images, n = run_atlas(model, layer, chans[layer], a.size, a.steps, targets)
         per_unit = (state["reached"] or untraced(state["times"])[-1]) / len(chans[layer])
         per_unit_cpu = (state.get("reached_cpu") or untraced(state["cpu"])[-1]) / len(chans[layer])
@@ -183,7 +194,7 @@ def main():
             row.append(im)
     print("\nratios (time to 95 % of Lucid's 512-step objective / Lucid's time to the same 95 %, and / "
           "Lucid's full 512 steps):")
-    for name in ("sliced", "c2f", "atlas"):
+    for name in [m for m in ("sliced", "c2f", "bf16", "atlas") if m in methods]:
         r95 = [r[name]["seconds"] / r["lucid"]["t95"] for r in rows]
         rfull = [r[name]["seconds"] / r["lucid"]["seconds"] for r in rows]
         ok = sum(r[name]["reached"] for r in rows)
@@ -210,7 +221,7 @@ def _first_reach(clock, target, cpu=False):
 
 def _line(rec):
     parts = [rec["unit"]]
-    for name in ("lucid", "sliced", "c2f"):
+    for name in [n for n in ("lucid", "sliced", "c2f", "bf16") if n in rec]:
         r = rec[name]
         t, c = r.get("t95", r["seconds"]), r.get("cpu95", r["cpu"])
         parts.append(f"{name} {t:.1f}s (CPU {c:.1f}s){'' if r.get('reached', True) else '(NOT reached)'} @{r['steps']} "
