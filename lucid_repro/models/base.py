@@ -4,6 +4,11 @@ import tensorflow as tf
 from lucid_repro.errors import UserError
 
 
+def cut_key(layer):
+    """The sub-model's key for the input of a sliced layer's conv (`FeatureModel.submodel`)."""
+    return f"{layer}/conv_input"
+
+
 class FeatureModel:
     """A Keras model seen as named layers.
 
@@ -152,16 +157,26 @@ class FeatureModel:
             frontier = following
         return found
 
-    def submodel(self, layers):
-        layers = tuple(layers)
-        for layer in layers:
+    def submodel(self, layers, cut=()):
+        """A Keras model outputting `layers`; for each layer in `cut` (a layer with a
+        `channel_slice`) it outputs that slice's conv input instead, under the key
+        `cut_key(layer)`, so the layer itself is not computed."""
+        layers, cut = tuple(layers), tuple(cut)
+        for layer in layers + cut:
             self.check_layer(layer)
-        if layers not in self._submodels:
+        if (layers, cut) not in self._submodels:
             outputs = self.keras_model.output
-            self._submodels[layers] = tf.keras.Model(
-                self.keras_model.input, {name: outputs[name] for name in layers},
-                name=f"{self.name}_features")
-        return self._submodels[layers]
+            named = {name: outputs[name] for name in layers}
+            named.update({cut_key(name): self.channel_slice(name).input for name in cut})
+            self._submodels[layers, cut] = tf.keras.Model(self.keras_model.input, named,
+                                                          name=f"{self.name}_features")
+        return self._submodels[layers, cut]
+
+    def channel_slice(self, layer):
+        """`models.slicing.ConvSlice` computing some channels of `layer` alone (a conv
+        layer, or one after it through channel-wise layers), or None (issue 29)."""
+        from lucid_repro.models.slicing import channel_slice
+        return self.derived(("channel_slice", layer), lambda: channel_slice(self.keras_model, layer))
 
     def derived(self, key, build):
         """A value derived from this model (e.g. its guided-backprop copy): `build()` on

@@ -279,8 +279,8 @@ class KerasFeatureModel(FeatureModel):
         native = self.info.get("native_size")
         return tuple(native) if native else None
 
-    def submodel(self, layers):
-        inner = super().submodel(layers)
+    def submodel(self, layers, cut=()):
+        inner = super().submodel(layers, cut)
 
         def call(images, *args, **kwargs):
             try:

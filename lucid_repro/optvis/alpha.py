@@ -118,7 +118,7 @@ def alpha_weighted(objective, full_weight=0.5):
         crop = 1.0 - tf.reduce_mean(transformed[..., 3:4])
         return value * crop + full_weight * value * full
     return objectives.Objective(fn, objective.reads + ("input", "transformed"), objective.channels,
-                                f"alpha_weighted({objective.name})")
+                                f"alpha_weighted({objective.name})", channel_reads=objective.channel_reads)
 
 
 # -- previews (numpy) -----------------------------------------------------------

@@ -32,15 +32,22 @@ IMAGE_NAMES = ("input", "transformed")
 class Objective:
     """fn(T) -> scalar, with `reads` the names fn reads through T (model layers,
     "input", "transformed" or step-input keys); `.layers` is the subset that can be model
-    layers. (`layers=` is the keyword's name before issue 23, still accepted.)"""
+    layers. (`layers=` is the keyword's name before issue 23, still accepted.)
 
-    def __init__(self, fn, reads=(), channels=(), name="", *, layers=None):
+    `channel_reads` (issue 29): {layer: channels} for the layers fn reads ONLY through
+    `read_channel(T, layer, n)` for n in `channels` (a tuple of ints), or only through
+    `read_item_channel(T, layer, key)` (then `channels` is the step-input key `key`: one
+    channel per batch item). The render loop may then compute just those channels of the
+    layer (`models.slicing`). A layer read but not listed is read whole."""
+
+    def __init__(self, fn, reads=(), channels=(), name="", *, layers=None, channel_reads=None):
         names = tuple(reads) + tuple(layers or ())     # (no branches: AutoGraph may trace this)
         self.fn = fn
         self.reads = tuple(dict.fromkeys(names))
         self.layers = tuple(l for l in self.reads if l not in IMAGE_NAMES)
         self.channels = tuple(channels)
         self.name = name
+        self.channel_reads = {l: c for l, c in (channel_reads or {}).items() if l in self.reads}
 
     def __call__(self, T):
         return self.fn(T)
@@ -50,11 +57,15 @@ class Objective:
 
     @staticmethod
     def _merge(a, b, fn, name):
-        return Objective(fn, a.reads + b.reads, a.channels + b.channels, name)
+        return Objective(fn, a.reads + b.reads, a.channels + b.channels, name,
+                         channel_reads=merge_channel_reads(a, b))
+
+    def _scaled(self, fn, name):
+        return Objective(fn, self.reads, self.channels, name, channel_reads=self.channel_reads)
 
     def __add__(self, other):
         if isinstance(other, numbers.Number):
-            return Objective(lambda T: self(T) + other, self.reads, self.channels, f"{self.name} + {other}")
+            return self._scaled(lambda T: self(T) + other, f"{self.name} + {other}")
         other = _as_objective_or_error(other)
         return self._merge(self, other, lambda T: self(T) + other(T), f"{self.name} + {other.name}")
 
@@ -71,7 +82,7 @@ class Objective:
 
     def __mul__(self, other):
         if isinstance(other, numbers.Number):
-            return Objective(lambda T: other * self(T), self.reads, self.channels, f"{other} * {self.name}")
+            return self._scaled(lambda T: other * self(T), f"{other} * {self.name}")
         other = _as_objective_or_error(other)
         return self._merge(self, other, lambda T: self(T) * other(T), f"{self.name} * {other.name}")
 
@@ -92,6 +103,42 @@ class Objective:
         return total
 
 
+def merge_channel_reads(*objectives):
+    """The `channel_reads` of objectives summed or multiplied: a layer stays listed when
+    every objective reading it lists it, with the union of their channels (the same
+    step-input key, for per-item reads); else it is read whole."""
+    out = {}
+    read_by = {}
+    for o in objectives:
+        for layer in o.layers:
+            read_by.setdefault(layer, []).append(o)
+    for layer, readers in read_by.items():
+        specs = [o.channel_reads.get(layer) for o in readers]
+        if any(s is None for s in specs):
+            continue
+        if all(isinstance(s, str) for s in specs):
+            if len(set(specs)) == 1:
+                out[layer] = specs[0]
+        elif not any(isinstance(s, str) for s in specs):
+            out[layer] = tuple(sorted(set(int(n) for s in specs for n in s)))
+    return out
+
+
+def read_channel(T, layer, n):
+    """Channel n of a layer, t[..., n] (the layer computed whole, or only the channels
+    the objective declared: `channel_reads`)."""
+    if hasattr(T, "channel"):
+        return T.channel(layer, n)
+    return T(layer)[..., n]
+
+
+def read_item_channel(T, layer, key):
+    """[B, ...]: for each batch item b, channel T(key)[b] of the layer (t[b, ..., T(key)[b]])."""
+    if hasattr(T, "item_channel"):
+        return T.item_channel(layer, key)
+    return tf.gather(T(layer), T(key), axis=-1, batch_dims=1)
+
+
 def _as_objective_or_error(x):
     if isinstance(x, Objective):
         return x
@@ -104,25 +151,25 @@ def _select(t, batch):
 
 def channel(layer, n, batch=None):
     """Mean activation of channel n of a layer."""
-    return Objective(lambda T: tf.reduce_mean(_select(T(layer), batch)[..., n]),
-                     [layer], [(layer, n)], f"channel({layer}:{n})")
+    return Objective(lambda T: tf.reduce_mean(_select(read_channel(T, layer, n), batch)),
+                     [layer], [(layer, n)], f"channel({layer}:{n})", channel_reads={layer: (n,)})
 
 
 def neuron(layer, n, x=None, y=None, batch=None):
     """One unit: channel n at position (x, y), the centre by default. A dense layer
     [B, C]: its unit n; a token layer [B, N, C]: token x (default the middle one)."""
     def fn(T):
-        t = _select(T(layer), batch)
+        t = _select(read_channel(T, layer, n), batch)     # the layer's rank less one
+        if t.shape.rank == 1:
+            return tf.reduce_mean(t)
         if t.shape.rank == 2:
-            return tf.reduce_mean(t[:, n])
-        if t.shape.rank == 3:
             token = tf.shape(t)[1] // 2 if x is None else x
-            return tf.reduce_mean(t[:, token, n])
+            return tf.reduce_mean(t[:, token])
         shape = tf.shape(t)
         xx = shape[2] // 2 if x is None else x
         yy = shape[1] // 2 if y is None else y
-        return tf.reduce_mean(t[:, yy, xx, n])
-    return Objective(fn, [layer], [(layer, n)], f"neuron({layer}:{n})")
+        return tf.reduce_mean(t[:, yy, xx])
+    return Objective(fn, [layer], [(layer, n)], f"neuron({layer}:{n})", channel_reads={layer: (n,)})
 
 
 def direction(layer, vec, batch=None, cossim_pow=0.0):
@@ -367,7 +414,8 @@ def saturation_penalized(objective, weight, layer="input"):
         value = objective(T)
         return value - weight * tf.stop_gradient(tf.abs(value)) * logits(T)
     return Objective(fn, objective.reads + logits.reads, objective.channels,
-                     f"{objective.name} - {weight}*|.|*logit2({layer})")
+                     f"{objective.name} - {weight}*|.|*logit2({layer})",
+                     channel_reads=merge_channel_reads(objective, logits))
 
 
 def as_objective(spec):

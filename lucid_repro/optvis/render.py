@@ -18,6 +18,7 @@ from lucid_repro.optvis import gradients as gradients_lib
 from lucid_repro.optvis import lbfgs as lbfgs_lib
 from lucid_repro.optvis import objectives as objectives_lib
 from lucid_repro.optvis import param as param_lib
+from lucid_repro.optvis import slicing
 from lucid_repro.optvis import transforms as transforms_lib
 from lucid_repro.progress import bar as progress_bar
 
@@ -120,7 +121,8 @@ def _optimizer_key(optimizer):
 
 def render(model, objective, param_f=None, optimizer=None, transforms=None, thresholds=(512,),
            seed=None, progress=True, step_inputs=None, gradient_transform=None, metrics=None,
-           stop_when=None, description="render", cache=None, relu_override=False):
+           stop_when=None, description="render", cache=None, relu_override=False,
+           slice_channels=True):
     """Optimize `param_f`'s variables to maximize `objective` of `model`.
 
     model: a FeatureModel (or None for objectives that read no layer).
@@ -161,6 +163,8 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
         pushes its input up); Lucid's `render_vis` default, off here except in the
         sections' article rows. `gradients.relu_override(model).stats()` counts how often
         it fired in the last run.
+    slice_channels: compute only the channels of a conv layer that the objectives read
+        when they declare so (`optvis.slicing`, issue 29); False: every layer whole.
     """
     objective = objectives_lib.as_objective(objective)
     metrics = dict(metrics or {})
@@ -204,7 +208,8 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     entry = None
     if cache is not None:
         cache._check((model, objective, transforms, gradient_transform) + tuple(metrics.values()))
-        key = (_param_key(param), _optimizer_key(optimizer), tuple(metrics), bool(relu_override))
+        key = (_param_key(param), _optimizer_key(optimizer), tuple(metrics), bool(relu_override),
+               bool(slice_channels))
         entry = cache._entries.get(key)
         if entry is not None:
             # the compiled step of an earlier call: its variables take this call's values
@@ -230,7 +235,10 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     net = override.model if override is not None else model
     if override is not None:
         override.reset()
-    submodel = net.submodel(layers) if (model is not None and layers) else None
+    # the sliced layers are computed by the plain model's slices: not with the override
+    sliced = slicing.plan(model, all_objectives, layers, input_names) if (slice_channels and override is None) else {}
+    full_layers = [l for l in layers if l not in sliced]
+    submodel = net.submodel(full_layers, cut=tuple(sliced)) if (model is not None and layers) else None
     transformed_needed = submodel is not None or any("transformed" in o.reads for o in all_objectives)
     metric_names = list(metrics) + ([EVALUATIONS] if is_lbfgs else [])
 
@@ -245,13 +253,7 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
             c = getattr(model, "channels", 3)
             acts = submodel(x[..., :c] if x.shape[-1] is not None and x.shape[-1] > c else x)
 
-        def T(name):
-            if name in names:
-                return names[name]
-            if name not in acts:
-                raise KeyError(f"T({name!r}): the objective did not declare it reads {name!r} "
-                               f"(Objective(fn, reads=[...])); available: {sorted(names) + sorted(acts)}")
-            return acts[name]
+        T = slicing.Reads(names, acts, model, sliced)
         return objective(T), [metrics[k](T) for k in metrics]
 
     def loss_and_grads(inputs):

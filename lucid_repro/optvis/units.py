@@ -32,9 +32,14 @@ def unit_seed(model_name, layer, channel, seed=0):
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
-def _per_item(t, channels):
-    """[B] mean over positions of channel channels[b] of item b of t ([B, H, W, C])."""
-    return tf.reduce_mean(tf.gather(t, channels, axis=3, batch_dims=1), axis=[1, 2])
+def _per_item(T, layer):
+    """[B] mean over positions of item b's own channel T(UNIT_KEY)[b] of the layer
+    ([B, H, W, C]); the render loop computes only those channels (issue 29)."""
+    return tf.reduce_mean(objectives.read_item_channel(T, layer, UNIT_KEY), axis=[1, 2])
+
+
+def _reads(layer):
+    return {"channel_reads": {layer: UNIT_KEY}}
 
 
 def channels_objective(layer, saturation_penalty=0.0):
@@ -43,26 +48,26 @@ def channels_objective(layer, saturation_penalty=0.0):
     batch 1 it equals `objectives.saturation_penalized(objectives.channel(layer, c),
     saturation_penalty)`; in a batch each item gets its own penalty."""
     if not saturation_penalty:
-        return objectives.Objective(lambda T: tf.reduce_sum(_per_item(T(layer), T(UNIT_KEY))),
-                                    [layer, UNIT_KEY], [], f"channels({layer})")
+        return objectives.Objective(lambda T: tf.reduce_sum(_per_item(T, layer)),
+                                    [layer, UNIT_KEY], [], f"channels({layer})", **_reads(layer))
     if saturation_penalty < 0:
         raise UserError(f"saturation penalty weight must be non-negative, got {saturation_penalty}")
     logits = objectives.sigmoid_logits("input")
 
     def fn(T):
-        values = _per_item(T(layer), T(UNIT_KEY))
+        values = _per_item(T, layer)
         if values.shape[0] == 1:      # the same ops as saturation_penalized: bit-identical
             return tf.reduce_sum(values - saturation_penalty * tf.stop_gradient(tf.abs(values)) * logits(T))
         per_item = [logits(lambda name, i=i: T(name)[i:i + 1]) for i in range(values.shape[0])]
         return tf.reduce_sum(values - saturation_penalty * tf.stop_gradient(tf.abs(values)) * tf.stack(per_item))
     return objectives.Objective(fn, [layer, UNIT_KEY, "input"], [],
-                                f"channels({layer}) - {saturation_penalty}*|.|*logit2(input)")
+                                f"channels({layer}) - {saturation_penalty}*|.|*logit2(input)", **_reads(layer))
 
 
 def item_objective(layer, i):
     """Item i's own channel objective (a metric: the value each unit reached)."""
-    return objectives.Objective(lambda T: _per_item(T(layer), T(UNIT_KEY))[i],
-                                [layer, UNIT_KEY], [], f"item{i}({layer})")
+    return objectives.Objective(lambda T: _per_item(T, layer)[i],
+                                [layer, UNIT_KEY], [], f"item{i}({layer})", **_reads(layer))
 
 
 def batch_param(kind, size, item_seeds, decorrelate=None, **image_kwargs):

@@ -34,8 +34,10 @@ flags.DEFINE_enum("param", "fft", ["fft", "pixel"], "image parameterization")
 flags.DEFINE_bool("decorrelate", True, "decorrelated colour space")
 flags.DEFINE_float("lr", 0.05, "Adam learning rate")
 flags.DEFINE_bool("no_transforms", False, "disable transformation robustness")
-flags.DEFINE_enum("precision", "float32", ["float32", "bfloat16", "float16"],
-                  "network compute precision (parameterization and optimizer stay float32)")
+flags.DEFINE_enum("precision", "auto", ["auto", "float32", "bfloat16", "float16"],
+                  "network compute precision (parameterization and optimizer stay float32); auto: bfloat16 "
+                  "where a timed conv step says it is faster on this CPU, else float32 (measured once per CPU "
+                  "model and TF version, cached; lucid_repro/models/precision.py)")
 flags.DEFINE_string("output_dir", "atlas", "output folder")
 flags.DEFINE_string("runner", "DirectRunner", "Beam runner: DirectRunner | DataflowRunner | FlinkRunner | "
                     "SparkRunner | PortableRunner")
@@ -86,11 +88,15 @@ def main(argv):
         import apache_beam  # noqa: F401
     except ImportError:
         raise UserError("the atlas needs Apache Beam: pip install 'lucid_repro[atlas]' (apache-beam)") from None
+    from lucid_repro.models.precision import describe_choice, resolve
+    precision, choice = resolve(FLAGS.precision)
+    if choice is not None:
+        print(describe_choice(choice), flush=True)
     config = atlas.AtlasConfig(
         model=FLAGS.model, layers=layers, channels=channels, output_dir=os.path.abspath(FLAGS.output_dir),
         weights=os.path.abspath(weights) if weights else None, size=FLAGS.size, steps=FLAGS.steps,
         batch=FLAGS.batch, param=FLAGS.param, decorrelate=FLAGS.decorrelate, lr=FLAGS.lr, seed=FLAGS.seed,
-        transforms=not FLAGS.no_transforms, precision=FLAGS.precision,
+        transforms=not FLAGS.no_transforms, precision=precision, precision_choice=choice,
         threads=max(1, (os.cpu_count() or 1) // num_workers)
         if FLAGS.runner == "DirectRunner" and FLAGS.running_mode == "multi_processing" and num_workers > 1 else 0)
     if FLAGS.overwrite:

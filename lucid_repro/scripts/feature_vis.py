@@ -29,6 +29,9 @@ flags.DEFINE_bool("decorrelate", True, "decorrelated colour space")
 flags.DEFINE_float("lr", 0.05, "Adam learning rate (--param=maco: Nadam, 1.0 unless given)")
 flags.DEFINE_bool("no_transforms", False, "disable transformation robustness")
 flags.DEFINE_bool("relu_override", False, "Lucid's ReLU gradient override for the first 17 steps (render_vis's default)")
+flags.DEFINE_enum("schedule", "single", ["single", "coarse_to_fine"],
+                  "single: every step at full size (Lucid's); coarse_to_fine: the first half of the steps "
+                  "at half the side, then upsampled (lucid_repro/optvis/schedule.py)")
 flags.DEFINE_string("output", "feature_vis.png", "output PNG")
 FLAGS = flags.FLAGS
 
@@ -66,7 +69,8 @@ def main(argv):
     result = feature_vis.visualize(model, objective, size=size, steps=FLAGS.steps,
                                    param_kind=FLAGS.param, decorrelate=FLAGS.decorrelate,
                                    lr=FLAGS.lr, use_transforms=not FLAGS.no_transforms,
-                                   seed=FLAGS.seed, progress=FLAGS.progress, relu_override=FLAGS.relu_override)
+                                   seed=FLAGS.seed, progress=FLAGS.progress, relu_override=FLAGS.relu_override,
+                                   schedule=FLAGS.schedule)
     common.save_pictures(FLAGS.output, result.images[-1][0], FLAGS.bands)
     print(f"wrote {FLAGS.output} (objective {FLAGS.objective}, final value {-result.losses[-1]:.4g})")
 

@@ -55,6 +55,7 @@ class AtlasConfig:
     seed: int = 0
     transforms: bool = True
     precision: str = "float32"
+    precision_choice: Optional[dict] = None   # --precision=auto's measurement (models.precision.auto_precision)
     threads: int = 0                # TF intra-op threads per worker (0: TF's default)
 
     @property
@@ -307,10 +308,11 @@ SECTION = Section(
     claim="Every channel of a layer, one feature visualization each (python -m lucid_repro.scripts.atlas).",
     settings={
         # layer None: the family's demo layer (conv4_2 on VGG19), else the model's middle layer
-        "demo": dict(layer=None, units=64, size=64, steps=48, batch=8),
-        "quick": dict(layer=None, units=4, size=32, steps=4, batch=4),
+        "demo": dict(layer=None, units=64, size=64, steps=48, batch=8, precision="auto"),
+        "quick": dict(layer=None, units=4, size=32, steps=4, batch=4, precision="auto"),
     },
-    sources={"demo": "ours: 64 units at demo size through the Beam pipeline", "quick": "ours: smoke tests"},
+    sources={"demo": "ours: 64 units at demo size through the Beam pipeline; precision auto: bfloat16 where "
+                     "this CPU's timed conv step says so (issue 29)", "quick": "ours: smoke tests"},
     describe="{units} units, {size} px, {steps} steps, batch {batch}",
     expected_seconds=100, in_report=False,     # the report links the atlas by its manifest.json
 )
@@ -325,9 +327,13 @@ def demo(model, output_dir, quick=False, progress=True):
     name = model.name
     layer = settings["layer"] or model.family.demo_unit_layer or model.layer_names[len(model.layer_names) // 2]
     n = settings["units"]
+    from lucid_repro.models.precision import describe_choice, resolve
+    precision, choice = resolve(settings.get("precision", "auto"))     # issue 29: a speed-oriented run
+    print(f"[atlas] {describe_choice(choice)}" if choice else f"[atlas] precision {precision}")
     config = AtlasConfig(model=name, layers=[layer], channels={layer: list(range(min(n, model.layer_depth(layer))))},
                          output_dir=os.path.abspath(output_dir), weights=model.family.default_weights(),
-                         size=settings["size"], steps=settings["steps"], batch=settings["batch"])
+                         size=settings["size"], steps=settings["steps"], batch=settings["batch"],
+                         precision=precision, precision_choice=choice)
     manifest, batches = run_pipeline(config, running_mode="in_memory", num_workers=1)
     print(f"[atlas] {layer}: {manifest['units_done']} units ({manifest['units_rendered_this_run']} rendered now, "
           f"{batches} batch(es)), {config.size} px, {config.steps} steps, batch {config.batch}")

@@ -20,13 +20,14 @@ SECTION = Section(
           "raw pixels in the same number of steps.",
     settings={
         "library": dict(objective="conv5_1:15", size=128, steps=256, param="fft", decorrelate=True, lr=0.05,
-                        no_transforms=False, relu_override=False),
+                        no_transforms=False, relu_override=False, schedule="single"),
         "demo": dict(size=128, steps=160, units=_UNITS),
         "quick": dict(size=32, steps=4, units=_UNITS[:2]),
     },
     sources={
         "library": "Olah et al. 2017 / Lucid render_vis: fft + decorrelated colours, standard transforms, "
-                   "Adam 0.05; size and steps ours",
+                   "Adam 0.05, every step at full size (schedule single; coarse_to_fine: issue 29); "
+                   "size and steps ours",
         "demo": "ours: three object-like conv5_1 units, pixel vs fft columns",
         "quick": "ours: smoke tests",
     },

@@ -12,7 +12,9 @@ pytest.importorskip("apache_beam")
 
 
 def _run(args, cwd):
-    return run_script("atlas", ["--running_mode=in_memory", "--size=32", "--steps=2"] + args, cwd)
+    # --precision=auto (the default) times its verdict once into this test's own cache (issue 29)
+    return run_script("atlas", ["--running_mode=in_memory", "--size=32", "--steps=2"] + args, cwd,
+                      env={"LUCID_REPRO_CACHE": str(cwd / "cache")})
 
 
 def test_atlas_writes_tiles_records_manifest_page_and_resumes(tmp_path):
@@ -27,6 +29,9 @@ def test_atlas_writes_tiles_records_manifest_page_and_resumes(tmp_path):
         assert rec["channel"] == ch and rec["steps_run"] == 2 and np.isfinite(rec["objective"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["units_done"] == 2 and manifest["units_rendered_this_run"] == 2
+    choice = manifest["precision_choice"]     # --precision=auto: what it measured, in the JSON and the log
+    assert choice["source"] == "measured" and manifest["precision"] == choice["precision"]
+    assert f"precision auto -> {choice['precision']}" in r.stdout
     page = (out / "index.html").read_text()
     assert "conv3_1/conv3_1_0001.png" in page and (out / "conv3_1_grid.png").exists()
     assert not [p for p in os.listdir(out / "conv3_1") if p.startswith(".tmp")]
@@ -37,6 +42,7 @@ def test_atlas_writes_tiles_records_manifest_page_and_resumes(tmp_path):
     assert r.returncode == 0, r.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["units_rendered_this_run"] == 1 and manifest["units_done"] == 2
+    assert manifest["precision_choice"]["source"] == "cached"
     assert (out / "conv3_1" / "conv3_1_0000.png").read_bytes() == before
     r = _run(args, tmp_path)
     assert json.loads((out / "manifest.json").read_text())["units_rendered_this_run"] == 0

@@ -55,3 +55,34 @@ def fft_image(shape, sd=0.01, decay_power=1.0, seed=None):
         return img / 4.0
 
     return Param(image, [spectrum], name="fft_image")
+
+
+def upsample_spectrum(values, coarse_hw, fine_hw, decay_power=1.0):
+    """`fft_image` variable values ([2, B, C, h, w']) of an h x w image -> those of the
+    H x W image (H >= h, W >= w) that is its band-limited interpolation (issue 29's
+    coarse-to-fine): each coefficient keeps its physical frequency and its amplitude per
+    pixel (a Nyquist row or column of the coarse image split in halves between +f and -f);
+    every higher frequency starts at zero. For H = 2h, W = 2w the fine image's even pixels
+    are the coarse image."""
+    (h, w), (H, W) = coarse_hw, fine_hw
+    values = np.asarray(values, np.float32)
+    fc, ff = rfft2d_freqs(h, w), rfft2d_freqs(H, W)
+    scale_c = (1.0 / np.maximum(fc, 1.0 / max(w, h)) ** decay_power) * np.sqrt(w * h)
+    scale_f = (1.0 / np.maximum(ff, 1.0 / max(W, H)) ** decay_power) * np.sqrt(W * H)
+    # the coarse image as fft_image makes it (TF's inverse), then its own spectrum: a real
+    # image's, Hermitian where the free variables need not be
+    coarse = tf.signal.irfft2d(tf.complex(values[0] * scale_c, values[1] * scale_c)).numpy()[..., :h, :w]
+    coeffs = np.fft.rfft2(coarse.astype(np.float64)) * (H * W) / (h * w)   # the inverse divides by the pixels
+    out = np.zeros(values.shape[1:3] + ff.shape, np.complex128)
+    ky = np.round(np.fft.fftfreq(h) * h).astype(int)
+    for c in range(min(coeffs.shape[-1], ff.shape[1])):
+        col = 0.5 if (w % 2 == 0 and c == w // 2 and c > 0) else 1.0     # the coarse Nyquist column
+        for r, k in enumerate(ky):
+            if h % 2 == 0 and k == -(h // 2) and h > 1:                  # the coarse Nyquist row: +-f
+                targets = [(k % H, 0.5), (-k % H, 0.5)]
+            else:
+                targets = [(k % H, 1.0)]
+            for row, f in targets:
+                out[..., row, c] += coeffs[..., r, c] * col * f
+    out = out / scale_f
+    return np.stack([out.real, out.imag]).astype(np.float32)
