@@ -202,3 +202,29 @@ def stylize(net, images, style_weights=None, training=False):
     else:
         out = net(x, training=training)
     return out[:, :h, :w, :]
+
+
+def save(net, path):
+    """Write the network as a `.keras` file, atomically."""
+    from lucid_repro.images import atomic_path
+    with atomic_path(path) as tmp:
+        net.save(tmp)
+    return str(path)
+
+
+def load(path):
+    """A network written by `save`, loaded in Keras' safe mode; UserError (one line) for a
+    missing, unreadable or foreign file."""
+    import os
+
+    from lucid_repro.errors import UserError
+    if not os.path.isfile(path):
+        raise UserError(f"model file not found: {path}")
+    try:
+        net = keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as e:   # a corrupt zip, a foreign config, a Lambda refused in safe mode
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UserError(f"cannot read the fast-style network {path}: {reason[:200]}") from None
+    if not is_transform_net(net):
+        raise UserError(f"{path} is not a fast-style network (train one with scripts.train_fast_style)")
+    return net

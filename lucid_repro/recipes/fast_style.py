@@ -204,9 +204,10 @@ def train(model, style_images, content, norm="instance", size=256, batch_size=4,
 
 # ---------------------------------------------------------------- using a network
 
-def stylize(net, image, style_weights=None):
+def stylize(net, image, style_weights=None, tile=0):
     """One forward pass: [H, W, 3] in [0, 1] -> stylized [H, W, 3]. style_weights: a
-    conditional network's blend (N non-negative numbers, normalized to sum 1)."""
+    conditional network's blend (N non-negative numbers, normalized to sum 1). tile > 0:
+    overlapping tiles of `tile` px (a quarter overlap), blended with linear ramps."""
     k = transform_net.n_styles(net)
     weights = None
     if style_weights is not None:
@@ -216,7 +217,23 @@ def stylize(net, image, style_weights=None):
         if np.any(weights < 0) or not weights.sum() > 0:
             raise UserError("style weights must be non-negative and not all zero")
         weights = weights / weights.sum()
-    return transform_net.stylize(net, np.asarray(image, np.float32)[None], weights).numpy()[0]
+    image = np.asarray(image, np.float32)
+    h, w = image.shape[:2]
+    if not tile or (h <= tile and w <= tile):
+        return transform_net.stylize(net, image[None], weights).numpy()[0]
+    step = max(tile - tile // 4, 1)
+    out = np.zeros_like(image)
+    total = np.zeros((h, w, 1), np.float32)
+    ramp = lambda n: np.minimum(np.arange(1, n + 1), np.arange(n, 0, -1)).astype(np.float32)   # noqa: E731
+    for y in sorted({min(y, max(h - tile, 0)) for y in range(0, h, step)}):
+        for x in sorted({min(x, max(w - tile, 0)) for x in range(0, w, step)}):
+            piece = image[y:y + tile, x:x + tile]
+            ph, pw = piece.shape[:2]
+            styled = transform_net.stylize(net, piece[None], weights).numpy()[0]
+            mask = (ramp(ph)[:, None] * ramp(pw)[None, :])[..., None]
+            out[y:y + ph, x:x + pw] += styled * mask
+            total[y:y + ph, x:x + pw] += mask
+    return out / total
 
 
 def timed_stylize(net, image, style_weights=None, repeats=3):

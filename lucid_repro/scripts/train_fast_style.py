@@ -15,7 +15,7 @@ previews every --preview_every steps (`<stem>_previews.png`) and the losses
 """
 from absl import flags
 
-from lucid_repro.scripts import common, preset_flags
+from lucid_repro.scripts import collection_flags, common, preset_flags
 from lucid_repro.sections.fast_style import SECTION
 
 D = SECTION.row("library")
@@ -24,8 +24,7 @@ common.define_model_flags()
 common.define_checkpoint_flags()
 preset_flags.define(SECTION)
 flags.DEFINE_string("style", D["style"], "style image(s): paths or packaged names, comma-separated")
-flags.DEFINE_string("images", None, "folder of content photos, searched recursively (default: the packaged photos)")
-flags.DEFINE_integer("max_images", None, "use at most this many photos of --images")
+collection_flags.define()
 flags.DEFINE_enum("norm", D["norm"], list(NORMS), "normalization: batch (Johnson), instance (Ulyanov), "
                   "conditional_instance (Dumoulin: several styles)")
 flags.DEFINE_integer("size", D["size"], "training crop side in pixels (a multiple of 4)")
@@ -35,6 +34,9 @@ flags.DEFINE_float("lr", D["lr"], "Adam learning rate")
 flags.DEFINE_integer("filters", D["filters"], "filters of the first conv (Johnson: 32)")
 flags.DEFINE_integer("res_blocks", D["res_blocks"], "residual blocks (Johnson: 5)")
 flags.DEFINE_integer("preview_every", D["preview_every"], "record a preview every N steps")
+flags.DEFINE_string("style_layers", None, "comma-separated style layers (default: the model's configuration, "
+                    "VGG19: relu1_1..relu5_1)")
+flags.DEFINE_string("content_layers", None, "comma-separated content layers (default: VGG19's relu4_2)")
 flags.DEFINE_string("output", "fast_style.keras", "the trained network (.keras)")
 FLAGS = flags.FLAGS
 
@@ -48,8 +50,6 @@ def main(argv):
     common.finite("lr", FLAGS.lr)
     if FLAGS.size % 4:
         raise common.UserError(f"--size must be a multiple of 4, got {FLAGS.size}")
-    if FLAGS.max_images is not None and FLAGS.max_images <= 0:
-        raise common.UserError(f"--max_images must be positive, got {FLAGS.max_images}")
     if not FLAGS.output.endswith(".keras"):
         raise common.UserError(f"--output must end in .keras, got {FLAGS.output}")
     style_names = [s.strip() for s in FLAGS.style.split(",") if s.strip()]
@@ -62,7 +62,7 @@ def main(argv):
     from lucid_repro.assets import load, resolve_image
     for s in style_names:
         resolve_image(s, "styles")
-    content = content_collection(FLAGS.images, FLAGS.max_images)
+    content = collection_flags.load()
     styles = [load(s, "styles") for s in style_names]
 
     from lucid_repro.images import contact_sheet, save_image
@@ -70,20 +70,24 @@ def main(argv):
     from lucid_repro.recipes import fast_style
     from lucid_repro.sections import write_json
     model = common.load_model_from_flags()
+    config = fast_style.style_config(model, style_layers=FLAGS.style_layers, content_layers=FLAGS.content_layers)
     thresholds = sorted(set(range(FLAGS.preview_every, FLAGS.steps, FLAGS.preview_every)) | {FLAGS.steps})
-    net = fast_style.new_network(FLAGS.norm, len(styles), FLAGS.filters, FLAGS.res_blocks, FLAGS.seed)
+    from lucid_repro.models import transform_net
+    net = transform_net.build(FLAGS.norm, n_styles=len(styles), filters=FLAGS.filters,
+                              res_blocks=FLAGS.res_blocks, seed=FLAGS.seed)
     try:
         result = fast_style.train(model, styles, content, norm=FLAGS.norm, size=FLAGS.size,
                                   batch_size=FLAGS.batch_size, steps=FLAGS.steps, lr=FLAGS.lr, seed=FLAGS.seed,
-                                  thresholds=thresholds, progress=FLAGS.progress, net=net)
+                                  thresholds=thresholds, progress=FLAGS.progress, net=net,
+                                  config=config)
     except Interrupted:
-        fast_style.save_network(net, FLAGS.output)    # Ctrl-C keeps the last weights
+        transform_net.save(net, FLAGS.output)    # Ctrl-C keeps the last weights
         print(f"wrote the weights of the interrupted run to {FLAGS.output}")
         raise
-    written = [fast_style.save_network(result.net, FLAGS.output)]
+    written = [transform_net.save(result.net, FLAGS.output)]
     written.append(save_image(stem + "_previews.png", contact_sheet([list(p) for p in result.previews])))
     hist = result.metric_history
-    record = {"styles": style_names, "norm": FLAGS.norm, "images": FLAGS.images or "packaged photos",
+    record = {"styles": style_names, "norm": FLAGS.norm, "images": content.source,
               "n_images": len(content), "size": FLAGS.size, "batch_size": FLAGS.batch_size,
               "steps": int(result.steps), "lr": FLAGS.lr, "seed": FLAGS.seed, "seconds": round(result.seconds, 1),
               "final_loss": float(result.losses[-1]),
@@ -92,13 +96,6 @@ def main(argv):
     written.append(write_json(stem + ".json", common.with_model_info(record, model)))
     print(f"loss {result.losses[0]:.4g} -> {result.losses[-1]:.4g} in {result.steps} steps "
           f"({result.seconds:.0f} s); wrote " + ", ".join(written))
-
-
-def content_collection(directory, max_images):
-    """The content photos: the folder's images (the shared ImageCollection once it
-    exists), or the packaged photos."""
-    from lucid_repro.recipes.fast_style import collection
-    return collection(directory, max_images)
 
 
 if __name__ == "__main__":
