@@ -27,6 +27,7 @@ SCRIPTS = {name: name for name in ("aligned_interpolation", "style_transfer", "c
                                    "feature_vis_3d", "style_transfer_3d", "feature_vis", "texture_synthesis",
                                    "saliency", "class_vis", "deepdream", "feature_inversion", "adversarial",
                                    "toy_basin")}
+SCRIPTS["train_fast_style"] = "fast_style"        # issue 27: the training script reads the section
 
 _FLAG_DUMP = """
 import importlib, json, sys
