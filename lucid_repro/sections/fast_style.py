@@ -82,20 +82,23 @@ def demo(model, output_dir, quick=False, progress=True):
     row = SECTION.demo_row(quick, model)
     model = random_vgg.with_avg_pooling(model)   # the Gatys recipe's demo network
     size, image_size = row["size"], row["image_size"]
-    photos = content_photos()
-    content = assets.load(row["content"], "content", max_side=image_size)
+    content_path = assets.resolve_image(row["content"], "content")
+    photos = training_photos(content_path, quick)       # the comparison photo is not among them
+    content = assets.load(content_path, "content", max_side=image_size)
     h, w = content.shape[:2]
     styles = [assets.load(s, "styles") for s in row["styles"]]
     config = fs.style_config(model)
     common = dict(size=size, batch_size=row["batch_size"], steps=row["steps"], lr=row["lr"],
                   filters=row["filters"], res_blocks=row["res_blocks"], progress=progress)
-    held_out = [fs.square(p, size) for p in photos]   # evaluation crops: centre squares
+    # every loss below: the content photo (not trained on) at image_size, the style at the
+    # training scale (longer side = the crop size), the training loss's terms and weights
+    train_styles = [assets.resize_longer_side(s, size) for s in styles]
+    eval_losses = [style.StyleContentLoss(model, content, s, config) for s in train_styles]
 
     def held_out_style(net, s, k=None):
-        """Mean style loss of the network's output over the evaluation crops (style s)."""
-        loss = fs.perceptual_losses(model, [fs.square(styles[s], size)], held_out[0], config)[0]
+        """The style loss of the network's output on the held-out photo (style s)."""
         weights = None if k is None else np.eye(k)[s]
-        return float(np.mean([loss.evaluate(fs.stylize(net, x, weights))["style_loss"] for x in held_out]))
+        return float(eval_losses[s].evaluate(fs.stylize(net, content, weights))["style_loss"])
 
     os.makedirs(output_dir, exist_ok=True)
     written, record = [], {"model": model.name, "row": row}
@@ -106,9 +109,8 @@ def demo(model, output_dir, quick=False, progress=True):
     two = fs.train(model, styles, photos, norm="conditional_instance", seed=0, **common)
 
     # 1. Gatys vs the network, one loss (the content image's own targets)
-    style_fit = gatys.fit_style(styles[0], h, w)
-    loss = style.StyleContentLoss(model, content, style_fit, config)
-    g = gatys.transfer(model, content, style_fit, config, "pixel", steps=row["gatys_steps"], lr=0.05,
+    loss = eval_losses[0]
+    g = gatys.transfer(model, content, train_styles[0], config, "pixel", steps=row["gatys_steps"], lr=0.05,
                        loss=loss, progress=progress)
     out, seconds = fs.timed_stylize(nets[row["styles"][0]].net, content)
     n_eval = loss.evaluate(out)
@@ -118,6 +120,7 @@ def demo(model, output_dir, quick=False, progress=True):
                          "seconds": seconds, "train_seconds": nets[row["styles"][0]].seconds}
     record["speedup"] = g.seconds / seconds
     style_view = assets.resize_longer_side(styles[0], max(h, w))[:h, :w]
+    record["training_images"] = len(photos)
     written.append(save_image(os.path.join(output_dir, "fast_style_vs_gatys.png"),
                               contact_sheet([[content, pad_to(style_view, h, w), g.image, out]])))
 
@@ -127,8 +130,11 @@ def demo(model, output_dir, quick=False, progress=True):
                                     "final_training_loss": float(inet.losses[-1])},
                        "batch": {"style_loss": held_out_style(bn.net, 0), "train_seconds": bn.seconds,
                                  "final_training_loss": float(bn.losses[-1])}}
+    others = [assets.load(p, "content", max_side=image_size)
+              for p in assets.available_images("content").values() if p != content_path][:1]
+    shown = [content] + [o[:h, :w] for o in others if o.shape[0] >= h and o.shape[1] >= w]
     written.append(save_image(os.path.join(output_dir, "fast_style_norms.png"), contact_sheet(
-        [[fs.stylize(inet.net, x) for x in held_out], [fs.stylize(bn.net, x) for x in held_out]])))
+        [[fs.stylize(inet.net, x) for x in shown], [fs.stylize(bn.net, x) for x in shown]])))
 
     # 3. one two-style network vs two one-style networks, same budget each
     record["two_style"] = {name: {"two_style": held_out_style(two.net, s, 2),
@@ -147,10 +153,13 @@ def demo(model, output_dir, quick=False, progress=True):
     return written
 
 
-def content_photos():
-    """The training photos of the demo: the packaged content photos."""
-    from lucid_repro import assets
-    return [assets.load(name, "content") for name in assets.available_images("content")]
+def training_photos(leave_out, quick=False):
+    """The demo's training photos: the offline default collection (packaged photos and
+    scikit-image's samples) without the comparison photo `leave_out`."""
+    from lucid_repro.collection import ImageCollection
+    c = ImageCollection.default(max_images=4 if quick else None)
+    c.paths = [p for p in c.paths if os.path.realpath(p) != os.path.realpath(leave_out)]
+    return c
 
 
 def pad_to(image, h, w):
