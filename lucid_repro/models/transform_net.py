@@ -132,7 +132,7 @@ def build(norm="instance", n_styles=1, filters=32, res_blocks=5, name=None, seed
 
     def normalize(x, tag):
         if norm == "batch":
-            return keras.layers.BatchNormalization(name=f"{tag}_bn")(x)
+            return keras.layers.BatchNormalization(momentum=0.9, name=f"{tag}_bn")(x)
         if norm == "instance":
             return InstanceNormalization(name=f"{tag}_in")(x)
         return ConditionalInstanceNormalization(n_styles, name=f"{tag}_cin")([x, style])

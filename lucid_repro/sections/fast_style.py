@@ -43,7 +43,7 @@ SECTION = Section(
     settings={
         "library": dict(style="starry_night", norm="instance", size=256, batch_size=4, steps=2000, lr=1e-3,
                         filters=32, res_blocks=5, preview_every=200),
-        "demo": dict(styles=_STYLES, content="zurich", size=64, batch_size=4, steps=80, lr=1e-2,
+        "demo": dict(styles=_STYLES, content="zurich", size=64, batch_size=4, steps=80, lr=1e-3,
                      filters=16, res_blocks=3, image_size=128, gatys_steps=200),
         "quick": dict(styles=_STYLES, content="zurich", size=32, batch_size=2, steps=3, lr=1e-2,
                       filters=4, res_blocks=1, image_size=32, gatys_steps=3),
@@ -65,7 +65,7 @@ SECTION = Section(
               "two-style network: style A, blends 0.75/0.25, 0.5/0.5, 0.25/0.75, style B; one-style nets")),
     numbers=numbers,
     describe="VGG19, {styles} networks ({filters} filters, {res_blocks} residual blocks) trained {steps} steps "
-             "on {size} px crops of the packaged photos (batch {batch_size}, Adam {lr}); Gatys: "
+             "on {size} px crops of the default collection without {content} (batch {batch_size}, Adam {lr}); Gatys: "
              "{gatys_steps} Adam steps on {content} at {image_size} px",
     expected_seconds=600,
 )
