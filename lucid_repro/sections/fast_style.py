@@ -17,12 +17,12 @@ def numbers(out):
     g, n = dig(r, "gatys"), dig(r, "network")
     rows = [
         ("content / style loss: Gatys optimization", f"{fmt(dig(g, 'content_loss'))} / {fmt(dig(g, 'style_loss'))}",
-         "none given (Johnson Fig. 5: the network's loss ~ 50-80 L-BFGS iterations')"),
+         "Johnson et al. Fig. 5: the network's loss ~ that of 50-100 L-BFGS iterations"),
         ("content / style loss: trained network (one pass)",
          f"{fmt(dig(n, 'content_loss'))} / {fmt(dig(n, 'style_loss'))}", "higher than Gatys' converged loss"),
         ("seconds per image: Gatys / network (ratio)",
          f"{fmt(dig(g, 'seconds'))} / {fmt(dig(n, 'seconds'), 4)} ({fmt(dig(r, 'speedup'))}x)",
-         "Johnson: ~1000x faster (GPU, 256-1024 px)"),
+         "Johnson et al. Table 2: ~1000x (GPU, vs 500 L-BFGS iterations, 256-1024 px)"),
     ]
     for norm in ("instance", "batch"):
         rows.append((f"held-out style loss, {norm} norm (same budget)", fmt(dig(r, "norms", norm, "style_loss")),
