@@ -228,3 +228,26 @@ def load(path):
     if not is_transform_net(net):
         raise UserError(f"{path} is not a fast-style network (train one with scripts.train_fast_style)")
     return net
+
+
+def styles_in_file(path):
+    """How many styles the network of a `.keras` file holds, read from its config.json
+    without building it; UserError (one line) for a missing file, a file that is not a
+    .keras archive, or the archive of another model."""
+    import json
+    import os
+    import zipfile
+
+    from lucid_repro.errors import UserError
+    if not os.path.isfile(path):
+        raise UserError(f"model file not found: {path}")
+    try:
+        with zipfile.ZipFile(path) as z:
+            config = json.loads(z.read("config.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+        raise UserError(f"cannot read the fast-style network {path}: not a .keras file ({e})") from None
+    layers = (config.get("config") or {}).get("layers") or []
+    if not any(l.get("name") == "out" and l.get("class_name") == "UnitRange" for l in layers):
+        raise UserError(f"{path} is not a fast-style network (train one with scripts.train_fast_style)")
+    counts = [l["config"]["n_styles"] for l in layers if l.get("class_name") == "ConditionalInstanceNormalization"]
+    return int(counts[0]) if counts else 1

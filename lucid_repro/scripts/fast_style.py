@@ -37,26 +37,6 @@ def parse_weights(text):
     return values
 
 
-def styles_in_file(path):
-    """How many styles the .keras file's network holds, read from its config.json before
-    TensorFlow loads (a missing or corrupt file fails here, in one line)."""
-    import json
-    import os
-    import zipfile
-    if not os.path.isfile(path):
-        raise common.UserError(f"model file not found: {path}")
-    try:
-        with zipfile.ZipFile(path) as z:
-            config = json.loads(z.read("config.json"))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise common.UserError(f"cannot read the fast-style network {path}: not a .keras file ({e})") from None
-    layers = (config.get("config") or {}).get("layers") or []
-    if not any(l.get("name") == "out" and l.get("class_name") == "UnitRange" for l in layers):
-        raise common.UserError(f"{path} is not a fast-style network (train one with scripts.train_fast_style)")
-    counts = [l["config"]["n_styles"] for l in layers if l.get("class_name") == "ConditionalInstanceNormalization"]
-    return int(counts[0]) if counts else 1
-
-
 def main(argv):
     import time
 
@@ -67,14 +47,14 @@ def main(argv):
     if FLAGS.tile < 0 or 0 < FLAGS.tile < 16:
         raise common.UserError(f"--tile must be 0 (whole image) or at least 16, got {FLAGS.tile}")
     weights = parse_weights(FLAGS.style_weights)
-    k = styles_in_file(FLAGS.model_file)
+    from lucid_repro.models import transform_net
+    k = transform_net.styles_in_file(FLAGS.model_file)
     if weights is not None and len(weights) != k:
         raise common.UserError(f"--style_weights has {len(weights)} value(s); {FLAGS.model_file} holds {k} style(s)")
     common.check_writable_output(FLAGS.output)
     from lucid_repro.assets import load, resolve_image
     resolve_image(FLAGS.image, "content")
     from lucid_repro.images import save_image
-    from lucid_repro.models import transform_net
     from lucid_repro.recipes import fast_style
     net = transform_net.load(FLAGS.model_file)
     image = load(FLAGS.image, "content", max_side=FLAGS.size)

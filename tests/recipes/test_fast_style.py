@@ -73,6 +73,7 @@ def test_fast_style_trains_resumes_reloads_and_blends(vgg19, setup, tmp_path):
     # .keras in safe mode: the same network; blends; bad inputs are one-line UserErrors
     path = transform_net.save(net, str(tmp_path / "two.keras"))
     loaded = transform_net.load(path)
+    assert transform_net.styles_in_file(path) == 2 and transform_net.n_styles(loaded) == 2
     image = photos[0][:30, :42]                       # not a multiple of 4: padded and cropped back
     mix = fs.stylize(loaded, image, [0.3, 0.7])
     assert mix.shape == image.shape and 0 <= mix.min() and mix.max() <= 1
@@ -84,5 +85,6 @@ def test_fast_style_trains_resumes_reloads_and_blends(vgg19, setup, tmp_path):
     with pytest.raises(UserError, match="2 style"):
         fs.stylize(loaded, image, [1, 1, 1])
     (tmp_path / "bad.keras").write_bytes(b"not a zip")
-    with pytest.raises(UserError, match="cannot read"):
-        transform_net.load(str(tmp_path / "bad.keras"))
+    for check in (transform_net.load, transform_net.styles_in_file):   # the script's check, then the load
+        with pytest.raises(UserError, match="cannot read"):
+            check(str(tmp_path / "bad.keras"))
