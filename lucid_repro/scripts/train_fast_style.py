@@ -15,13 +15,14 @@ previews every --preview_every steps (`<stem>_previews.png`) and the losses
 """
 from absl import flags
 
-from lucid_repro.scripts import collection_flags, common, preset_flags
+from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
 from lucid_repro.sections.fast_style import SECTION
 
 D = SECTION.row("library")
 NORMS = ("batch", "instance", "conditional_instance")   # models.transform_net.NORMS (no TF here)
 common.define_model_flags()
 common.define_checkpoint_flags()
+limit_flags.define(memory=True)
 preset_flags.define(SECTION)
 flags.DEFINE_string("style", D["style"], "style image(s): paths or packaged names, comma-separated")
 collection_flags.define()
@@ -57,6 +58,7 @@ def main(argv):
         raise common.UserError("--style is empty")
     if len(style_names) > 1 and FLAGS.norm != "conditional_instance":
         raise common.UserError(f"{len(style_names)} styles need --norm=conditional_instance, got --norm={FLAGS.norm}")
+    check_memory()
     stem = os.path.splitext(FLAGS.output)[0]
     common.check_writable_output(FLAGS.output, also=[stem + ".json", stem + "_previews.png"])
     from lucid_repro.assets import load, resolve_image
@@ -96,6 +98,18 @@ def main(argv):
     written.append(write_json(stem + ".json", common.with_model_info(record, model)))
     print(f"loss {result.losses[0]:.4g} -> {result.losses[-1]:.4g} in {result.steps} steps "
           f"({result.seconds:.0f} s); wrote " + ", ".join(written))
+
+
+def check_memory():
+    """Refuse a crop size and batch whose training step would not fit in memory."""
+    from lucid_repro import limits
+    s, b = FLAGS.size, FLAGS.batch_size
+    est = common.memory_estimate()
+    est.add("loss network activations", limits.network_bytes(FLAGS.model, s, s, batch=2 * b))
+    # the transformation network: ~(4 + 4 * res_blocks) maps of f..4f channels per image, kept for backprop
+    est.add("transformation network", limits.image_bytes(s, s, channels=FLAGS.filters,
+                                                         count=2 * b * (6 + 2 * FLAGS.res_blocks)))
+    est.check(f"--size={s} --batch_size={b}")
 
 
 if __name__ == "__main__":
