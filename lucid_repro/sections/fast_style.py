@@ -61,9 +61,10 @@ SECTION = Section(
                  "Adam lr 1e-3",
     },
     figures=(("fast_style/fast_style_vs_gatys.png", "content, style, Gatys optimization, one pass of the network"),
-             ("fast_style/fast_style_norms.png", "instance norm (top) vs batch norm (bottom), same budget"),
+             ("fast_style/fast_style_norms.png", "instance norm (top) vs batch norm (bottom), same budget: the held-out photo and a packaged one"),
              ("fast_style/fast_style_two_styles.png",
-              "two-style network: style A, blends 0.75/0.25, 0.5/0.5, 0.25/0.75, style B; one-style nets")),
+              "top: the two-style network at weights (1, 0), (0.75, 0.25), (0.5, 0.5), (0.25, 0.75), (0, 1); "
+              "bottom: the photo, the two one-style networks")),
     numbers=numbers,
     describe="VGG19, {styles} networks ({filters} filters, {res_blocks} residual blocks) trained {steps} steps "
              "on {size} px crops of the default collection without {content} (batch {batch_size}, Adam {lr}); Gatys: "
