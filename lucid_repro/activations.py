@@ -164,3 +164,18 @@ def _write_record(path, record):
         with open(tmp, "w") as f:
             json.dump(record, f, indent=1)
             f.write("\n")
+
+
+def feature_layer(model, layer=None):
+    """The layer whose activations describe a whole image (the lecture's "last layer"):
+    `layer` if given (checked), else the model's (`FeatureModel.feature_layer`: the layer
+    before the classifier, or its family's choice: VGG19's pool5); UserError naming the flag
+    when the model has neither. Spatial layers are global-average-pooled by
+    `layer_activations(pooled=True)`."""
+    if layer:
+        return model.check_layer(layer)
+    found = model.feature_layer() if hasattr(model, "feature_layer") else None
+    if found is None:
+        raise UserError(f"model {model.name} has no classifier to take the layer before of: name the "
+                        f"feature layer with --layer (e.g. one of {', '.join(model.layer_names[-3:])})")
+    return found

@@ -2,6 +2,12 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("LUCID_REPRO_QUICK", "1")
+# A cache of this test process's own (activations, downloaded graphs): a run never reads
+# what an earlier run or the user's ~/.cache left (script runs and notebook kernels
+# inherit it).
+import atexit, shutil, tempfile  # noqa: E401,E402
+os.environ["LUCID_REPRO_CACHE"] = tempfile.mkdtemp(prefix="lucid-repro-test-cache-")
+atexit.register(shutil.rmtree, os.environ["LUCID_REPRO_CACHE"], True)
 
 import pytest  # noqa: E402
 

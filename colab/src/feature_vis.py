@@ -67,3 +67,30 @@ from lucid_repro.optvis import objectives as obj
 mixed = obj.channel("conv4_2", 17) + obj.channel("conv4_2", 42) - 1e-5 * obj.total_variation()
 result = feature_vis.visualize(model, mixed, size=SIZE, steps=STEPS, progress=not QUICK)
 display(Image.fromarray(to_uint8(result.images[-1][0])))
+
+# %% [markdown]
+# ## MaCo, feature accentuation, Lucid's ReLU override
+# MaCo (Fel et al. 2023) fixes the image's Fourier magnitude to a natural-image spectrum
+# (estimated from an image collection: `python -m lucid_repro.scripts.maco_spectrum`) and
+# optimizes only the phase; the accumulated gradient gives a transparency map. Feature
+# accentuation (Hamblin et al. 2024) starts the Fourier image at a real photo and stays close
+# to it. Lucid's `render_vis` also redirected the gradient of ReLUs that block it entirely
+# during the first 17 steps (`relu_override=True`): it revives a unit that is dead on the
+# random start.
+
+# %%
+from lucid_repro.assets import find_image
+from lucid_repro.images import load_image
+from lucid_repro.recipes import maco
+unit = S["units"][0]
+maco_result, transparency = maco.visualize(model, unit, size=SIZE, steps=STEPS, progress=not QUICK)
+photo = load_image(find_image("zurich.jpg", "content"), size=(SIZE, SIZE))
+acc, before, after, distance = maco.accentuate(model, unit, photo, steps=STEPS, progress=not QUICK)
+print(f"accentuation of {unit}: {before:.4g} on the photo -> {after:.4g}")
+if not QUICK:   # (the tests skip it: two more runs)
+    plain = feature_vis.visualize(model, "relu5_4:1", size=64, steps=64, saturation_penalty=0.0)
+    revived = feature_vis.visualize(model, "relu5_4:1", size=64, steps=64, saturation_penalty=0.0,
+                                    relu_override=True)
+    print(f"relu5_4:1 without / with the override: {-plain.losses[-1]:.4g} / {-revived.losses[-1]:.4g}")
+display(Image.fromarray(to_uint8(contact_sheet([[maco_result.images[-1][0], np.repeat(transparency[..., None], 3, -1),
+                                                  photo, acc.images[-1][0]]]))))

@@ -74,6 +74,34 @@ same = np.allclose(model.activations(x, ["relu5_4"])["relu5_4"],
 print("same activations:", same)
 
 # %% [markdown]
+# ## SmoothGrad, Integrated Gradients, Grad-CAM, and how the field checks them
+# SmoothGrad (Smilkov et al. 2017) averages the gradient over noisy copies; Integrated
+# Gradients (Sundararajan et al. 2017) integrates it from a black image; Grad-CAM (Selvaraju
+# et al. 2017) weights a layer's channels by their mean gradient. The deletion curve
+# (Petsiuk et al. 2018) removes pixels in the map's order (onto a blurred copy) and watches
+# the score fall: the smaller its area, the better the map; a random order is the floor.
+# The sanity check (Adebayo et al. 2018) randomizes the layers from the top down: a map that
+# explains the model must change (guided backprop famously does not).
+
+# %%
+from lucid_repro.optvis import objectives
+obj = objectives.channel("relu5_4", channel)
+small = load_image(find_image("bridge.jpg", "content"), size=tuple(S["check_size"]))
+row, areas = [small], {}
+for method in S["methods"]:
+    smap = saliency.compute(model, small, method, layer="relu5_4", channel=channel, samples=S["samples"]).map
+    row.append(attribution.overlay(small, smap))
+    areas[method] = saliency.deletion_insertion(model, small, obj, smap, S["fractions"])["deletion_auc"]
+areas["random"] = saliency.deletion_insertion(model, small, obj, saliency.random_order(small.shape),
+                                              S["fractions"])["deletion_auc"]
+print("deletion areas (lower is better):", {k: round(v, 3) for k, v in areas.items()})
+display(Image.fromarray(to_uint8(contact_sheet([row]))))
+scores, maps = saliency.sanity_check(model, small, obj, ["vanilla", "guided"], steps=S["sanity_layers"])
+for method, steps in scores.items():
+    print(f"{method:8s} rank correlation after randomizing", [f"{d[-1]} {rho:.2f}" for d, rho in steps])
+display(Image.fromarray(to_uint8(contact_sheet([[attribution.heatmap(m) for m in maps[k]] for k in maps]))))
+
+# %% [markdown]
 # ## A class score (needs a classifier)
 # VGG19 refuses class objectives in one line. With InceptionV1 weights (downloaded once when
 # online) the saliency of a class logit works the same way at 224x224.

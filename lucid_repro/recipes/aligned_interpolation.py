@@ -106,7 +106,7 @@ def adjacent_similarity(frames):
 
 def interpolate(model, a, b, frames=8, size=96, steps=256, shared=True, alignment=None,
                 alignment_layers=None, lr=0.05, use_transforms=True, seed=0, progress=True,
-                thresholds=None):
+                thresholds=None, relu_override=False):
     """Render the interpolation; returns (RenderResult, frames [N, size, size, 3], metrics).
 
     alignment=None: `default_alignment_weight(model)` with the shared parameterization,
@@ -129,7 +129,8 @@ def interpolate(model, a, b, frames=8, size=96, steps=256, shared=True, alignmen
     result = render.render(model, obj, param_f=lambda: param.aligned_image(size, frames, shared=shared),
                            optimizer=render.adam(lr), transforms=None if use_transforms else [],
                            thresholds=thresholds or (steps,), seed=seed, progress=progress,
-                           description=f"{'shared' if shared else 'independent'} {a}->{b}")
+                           description=f"{'shared' if shared else 'independent'} {a}->{b}",
+                           relu_override=relu_override)
     out = result.images[-1]
     metrics = adjacent_similarity(out)
     metrics.update(shared=bool(shared), alignment=float(alignment),

@@ -22,7 +22,8 @@ SATURATION_PENALTY = 0.02
 
 
 def train(model, objective, size=224, steps=STEPS, lr=LEARNING_RATE, every=8, use_transforms=False,
-          seed=0, progress=True, saturation_penalty=SATURATION_PENALTY, **cppn_kwargs):
+          seed=0, progress=True, saturation_penalty=SATURATION_PENALTY, relu_override=False,
+          **cppn_kwargs):
     """Optimize a CPPN for `objective`; returns (RenderResult, CPPN). The result's images
     are snapshots every `every` steps (step 0 included): the training-evolution video.
     saturation_penalty: weight of `objectives.saturation_penalized` (0: Lucid's bare
@@ -40,7 +41,8 @@ def train(model, objective, size=224, steps=STEPS, lr=LEARNING_RATE, every=8, us
     thresholds = sorted(set(range(0, steps + 1, every)) | {steps})
     result = render.render(model, objective, param_f=make, optimizer=render.adam(lr),
                            transforms=None if use_transforms else [], thresholds=thresholds, seed=seed,
-                           progress=progress, description=f"cppn {objective.name}")
+                           progress=progress, description=f"cppn {objective.name}",
+                           relu_override=relu_override)
     return result, holder["p"]
 
 

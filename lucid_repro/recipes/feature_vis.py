@@ -10,10 +10,10 @@ SATURATION_PENALTY = 0.2
 
 def visualize(model, objective, size=128, steps=256, param_kind="fft", decorrelate=True, lr=0.05,
               use_transforms=True, seed=0, batch=1, progress=True, thresholds=None,
-              saturation_penalty=SATURATION_PENALTY):
+              saturation_penalty=SATURATION_PENALTY, relu_override=False):
     """Render one objective; returns the RenderResult (images at thresholds).
     saturation_penalty: weight of `objectives.saturation_penalized` (0: the bare
-    objective, Lucid's)."""
+    objective, Lucid's); relu_override: Lucid's ReLU gradient override (`render.render`)."""
     if size <= 0 or steps <= 0:
         raise UserError(f"size and steps must be positive, got size={size} steps={steps}")
     return render.render(
@@ -23,4 +23,4 @@ def visualize(model, objective, size=128, steps=256, param_kind="fft", decorrela
         optimizer=render.adam(lr),
         transforms=transforms_lib.standard_transforms_for(model, size) if use_transforms else [],
         thresholds=thresholds or (steps,), seed=seed, progress=progress,
-        description=str(objective))
+        description=str(objective), relu_override=relu_override)

@@ -46,15 +46,57 @@ def score_objective(model, image, class_index=None, layer=None, channel=None, lo
 
 
 def compute(model, image, method="vanilla", class_index=None, layer=None, channel=None,
-            logits_layer=None):
-    """Saliency of `image` ([H, W, 3] in [0, 1]) with `method` in attribution.METHODS."""
+            logits_layer=None, gradcam_layer=None, seed=0, samples=32):
+    """Attribution of `image` ([H, W, C] in [0, 1]) with `method` in attribution.METHODS:
+    vanilla / guided / smoothgrad / ig (the gradient methods: `gradient` is their
+    per-channel attribution) or gradcam (`gradient` None; `gradcam_layer`: its layer,
+    default the score's own layer, or the last conv block for a class score)."""
     if method not in attribution.METHODS:
         raise UserError(f"--method must be one of {', '.join(attribution.METHODS)}, got {method!r}")
     obj, description = score_objective(model, image, class_index, layer, channel, logits_layer)
-    grad = attribution.input_gradient(model, image, obj, guided=method == "guided")
-    smap = attribution.normalize_map(attribution.saliency_from_gradient(grad))
+    if method == "gradcam":
+        grad, raw = None, attribution.gradcam(model, image, obj, gradcam_layer)
+    else:
+        grad = attribution.attribution_gradient(model, image, obj, method, seed=seed, samples=samples)
+        raw = attribution.map_from_gradient(grad, method)
+    smap = attribution.normalize_map(raw)
     return Saliency(np.asarray(image, np.float32), grad, smap, attribution.overlay(image, smap),
                     description, method)
+
+
+def deletion_insertion(model, image, objective, smap, fractions=16):
+    """Petsiuk et al.'s curves of one map (`attribution.deletion_insertion`, blurred
+    baseline): dict x, deletion, insertion (score / score on the photo) and their areas."""
+    x, deletion, insertion = attribution.deletion_insertion(model, image, objective, smap, fractions=fractions)
+    return dict(x=x.tolist(), deletion=deletion.tolist(), insertion=insertion.tolist(),
+                deletion_auc=attribution.area(x, deletion), insertion_auc=attribution.area(x, insertion))
+
+
+def random_order(shape, seed=0):
+    """A map ranking pixels at random: the deletion/insertion baseline a method must beat."""
+    return np.random.RandomState(seed).uniform(size=shape[:2]).astype(np.float32)
+
+
+def sanity_check(model, image, objective, methods, steps=None, seed=0, samples=32):
+    """Adebayo et al. 2018's cascading randomization (`attribution.cascading_randomization`)
+    for several methods at once (one randomized copy per step): the weighted layers below
+    the score's layer re-initialized deepest first, `steps` of them (default all).
+    Returns {method: [(layers randomized, Spearman rank correlation with the trained
+    map)]} and {method: [trained map, map after each step]} (maps normalized to [0, 1])."""
+    names = [l.name for l in model.keras_model.layers]
+    last = max((names.index(l) for l in objective.layers if l in names), default=len(names) - 1)
+    order = [n for n in reversed(attribution.weighted_layers(model)) if names.index(n) <= last][:steps]
+    from scipy.stats import spearmanr
+    maps = {m: [attribution.saliency(model, image, objective, m, seed=seed, samples=samples)] for m in methods}
+    scores = {m: [] for m in methods}
+    for k in range(1, len(order) + 1):
+        net = attribution.randomized_model(model, order[:k], seed=seed)
+        for m in methods:
+            smap = attribution.saliency(net, image, objective, m, seed=seed, samples=samples)
+            rho = spearmanr(maps[m][0].ravel(), smap.ravel())[0]
+            scores[m].append((order[:k], float(0.0 if np.isnan(rho) else rho)))
+            maps[m].append(smap)
+    return scores, {m: [attribution.normalize_map(x) for x in v] for m, v in maps.items()}
 
 
 # ---------------------------------------------------------------- measurements

@@ -30,6 +30,8 @@ flags.DEFINE_list("alignment_layers", D["alignment_layers"], "layers of the alig
                   "block's last ReLU and the target layer's ReLU)")
 flags.DEFINE_float("lr", D["lr"], "Adam learning rate")
 flags.DEFINE_bool("no_transforms", D["no_transforms"], "disable transformation robustness")
+flags.DEFINE_bool("relu_override", D["relu_override"], "Lucid's ReLU gradient override for the first 17 steps "
+                  "(on in render_vis and --preset=article)")
 flags.DEFINE_integer("fps", 4, "frames per second of the GIF / MP4")
 flags.DEFINE_string("output", "aligned_interpolation.png", "output strip PNG (GIF, MP4, JSON beside it)")
 FLAGS = flags.FLAGS
@@ -61,7 +63,7 @@ def main(argv):
                                         shared=shared, alignment=FLAGS.alignment,
                                         alignment_layers=FLAGS.alignment_layers or None, lr=FLAGS.lr,
                                         use_transforms=not FLAGS.no_transforms, seed=FLAGS.seed,
-                                        progress=FLAGS.progress)
+                                        progress=FLAGS.progress, relu_override=FLAGS.relu_override)
     metrics.update({"from": a, "to": b, "model": FLAGS.model, "steps": FLAGS.steps, "lr": FLAGS.lr,
                     "transforms": not FLAGS.no_transforms, "preset": preset_flags.record()})
     common.with_model_info(metrics, model)

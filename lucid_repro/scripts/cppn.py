@@ -29,6 +29,8 @@ flags.DEFINE_integer("steps", D["steps"], "optimization steps")
 flags.DEFINE_float("lr", D["lr"], "Adam learning rate (Lucid's xy2rgb notebook: 0.005)")
 flags.DEFINE_integer("every", D["every"], "a training-video frame every this many steps")
 flags.DEFINE_bool("transforms", D["transforms"], "use transformation robustness (Lucid's CPPN notebook: none)")
+flags.DEFINE_bool("relu_override", D["relu_override"], "Lucid's ReLU gradient override for the first 17 steps "
+                  "(on in render_vis and --preset=article)")
 flags.DEFINE_integer("layers", D["layers"], "CPPN hidden layers")
 flags.DEFINE_integer("width", D["width"], "CPPN hidden channels")
 flags.DEFINE_enum("activation", D["activation"], ["composite", "composite_unbiased", "relu_normalized"],
@@ -88,7 +90,7 @@ def main(argv):
                            every=FLAGS.every, use_transforms=FLAGS.transforms, seed=FLAGS.seed,
                            progress=FLAGS.progress, num_layers=FLAGS.layers,
                            num_hidden_channels=FLAGS.width, activation=FLAGS.activation,
-                           normalize=FLAGS.normalize)
+                           normalize=FLAGS.normalize, relu_override=FLAGS.relu_override)
     paths = cppn_files.save_training(result, p, FLAGS.output, render_size=FLAGS.render_size, fps=FLAGS.fps)
     from lucid_repro.sections import write_json
     paths.append(write_json(stem + ".json", {

@@ -1,4 +1,5 @@
-"""Saliency map (Simonyan et al.) or guided backprop (Springenberg et al.) of a photo.
+"""Saliency map (Simonyan et al.), guided backprop (Springenberg et al.), SmoothGrad, Integrated
+Gradients or Grad-CAM of a photo.
 
 python -m lucid_repro.scripts.saliency --model=vgg19 --image=photo.jpg --method=guided \
     --layer=relu5_4 --output=saliency.png          # + saliency_overlay.png
@@ -17,7 +18,11 @@ from lucid_repro.scripts import common, limit_flags
 common.define_model_flags()
 limit_flags.define(images=True, memory=True)
 flags.DEFINE_string("image", None, "photo to explain (default: the packaged bridge.jpg)")
-flags.DEFINE_enum("method", "vanilla", ["vanilla", "guided"], "plain gradient or guided backprop")
+flags.DEFINE_enum("method", "vanilla", ["vanilla", "guided", "smoothgrad", "ig", "gradcam"],
+                  "plain gradient, guided backprop, SmoothGrad (Smilkov et al.), Integrated Gradients "
+                  "(Sundararajan et al., black baseline) or Grad-CAM (Selvaraju et al.)")
+flags.DEFINE_string("gradcam_layer", None, "Grad-CAM's layer (default: the score's layer; for a class: the last "
+                    "spatial layer)")
 flags.DEFINE_integer("class", None, "class index whose logit to explain (needs a classifier)")
 flags.DEFINE_string("layer", None, "layer of the channel to explain (default: relu5_4 on VGG19)")
 flags.DEFINE_integer("channel", None, "channel to explain (default: the most active one)")
@@ -52,7 +57,8 @@ def main(argv):
     image = load_any_image(path, size=fixed) if fixed else load_any_image(path, max_side=FLAGS.size)
     image = to_channels(image, model.channels, FLAGS.image or "the default photo")
     result = saliency.compute(model, image, FLAGS.method, class_index=class_index, layer=FLAGS.layer,
-                              channel=FLAGS.channel, logits_layer=FLAGS.logits_layer)
+                              channel=FLAGS.channel, logits_layer=FLAGS.logits_layer,
+                              gradcam_layer=FLAGS.gradcam_layer, seed=FLAGS.seed)
     save_image(FLAGS.output, result.map)
     save_image(overlay, result.overlay)
     print(f"wrote {FLAGS.output} and {overlay} ({FLAGS.method} saliency of {result.objective}; "

@@ -28,11 +28,11 @@ SECTION = Section(
           "independently optimized frames put it anywhere.",
     settings={
         "library": dict(frames=8, size=64, steps=256, lr=0.05, shared=True, no_transforms=False,
-                        alignment=None, alignment_layers=[], **_UNITS),
+                        alignment=None, alignment_layers=[], relu_override=False, **_UNITS),
         "demo": dict(frames=6, size=64, steps=128, **_UNITS),
         "quick": dict(frames=3, size=32, steps=4, **_UNITS),
         "article": dict(frames=6, size=128, steps=1024, lr=0.05, shared=True, no_transforms=False,
-                        alignment=0.001, alignment_layers=[], **_UNITS,
+                        alignment=0.001, alignment_layers=[], relu_override=True, **_UNITS,
                         by_model={"inception_v1": {"from": "mixed4a_pre_relu:476", "to": "mixed4a_pre_relu:460",
                                                    "alignment": 0.1, "alignment_layers": ["mixed3b", "mixed4a"]}}),
     },
@@ -42,7 +42,7 @@ SECTION = Section(
         "quick": "ours: smoke tests",
         "article": "Lucid aligned_interpolation.ipynb: 6 frames of 128 px, 1024 steps (the run with "
                    "alignment), Adam 0.05, standard transforms, shared parameterization, alignment 0.1 on "
-                   "mixed3b + mixed4a for mixed4a_pre_relu 476 -> 460 (VGG19 stand-in: conv5_1 15 -> 34, 0.001)",
+                   "mixed3b + mixed4a for mixed4a_pre_relu 476 -> 460 (VGG19 stand-in: conv5_1 15 -> 34, 0.001); render_vis's relu_gradient_override=True",
     },
     figures=(("aligned_interpolation/aligned_interpolation.png", "rows: independent frames, shared frames"),
              ("aligned_interpolation/aligned_interpolation_independent.gif", "independent (animation)"),

@@ -26,10 +26,11 @@ SECTION = Section(
           "resolution-free parameterization: its visualizations are smooth, render at any size, "
           "and morph smoothly when its weights are interpolated.",
     settings={
-        "library": dict(size=224, steps=512, render_size=1024, every=8, objective="conv5_1:15", **_NET),
+        "library": dict(size=224, steps=512, render_size=1024, every=8, objective="conv5_1:15", relu_override=False,
+                        **_NET),
         "demo": dict(size=96, steps=320, render_size=384, every=8, frames=24, units=_UNITS, **_NET),
         "quick": dict(size=32, steps=4, render_size=64, every=2, frames=3, units=_UNITS, **_NET),
-        "article": dict(size=224, steps=512, objective="conv5_1:15", **_NET,
+        "article": dict(size=224, steps=512, objective="conv5_1:15", relu_override=True, **_NET,
                         by_model={"inception_v1": {"objective": "mixed4b_3x3_pre_relu:77"}}),
     },
     sources={
@@ -37,7 +38,8 @@ SECTION = Section(
         "demo": "ours: make demo's budget (96 px, 320 steps, two units, a 24-frame morph)",
         "quick": "ours: smoke tests",
         "article": "Lucid xy2rgb.ipynb / param.cppn: 224 px, 8 x 24 channels, composite activation, no "
-                   "normalization, Adam 0.005, no transforms, 512 steps, mixed4b_3x3_pre_relu:77 on GoogLeNet",
+                   "normalization, Adam 0.005, no transforms, 512 steps, mixed4b_3x3_pre_relu:77 on GoogLeNet; "
+                   "render_vis's relu_gradient_override=True",
     },
     figures=(("cppn/cppn.png", "the two CPPNs and two morph frames"),
              ("cppn/cppn_*_training.mp4", "training {unit} (video)"),

@@ -20,7 +20,7 @@ SECTION = Section(
           "raw pixels in the same number of steps.",
     settings={
         "library": dict(objective="conv5_1:15", size=128, steps=256, param="fft", decorrelate=True, lr=0.05,
-                        no_transforms=False),
+                        no_transforms=False, relu_override=False),
         "demo": dict(size=128, steps=160, units=_UNITS),
         "quick": dict(size=32, steps=4, units=_UNITS[:2]),
     },

@@ -1,8 +1,6 @@
 """Checkpoint, resume, interruption and numerical faults of the one render loop."""
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -12,6 +10,7 @@ import tensorflow as tf
 from lucid_repro.errors import Interrupted, NumericalError, UserError
 from lucid_repro.optvis import checkpoint, param, render, style
 from lucid_repro.optvis import objectives as obj
+from script_checks import start_script
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -129,17 +128,15 @@ def test_non_finite_loss_stops_with_last_good_image(tmp_path):
     assert os.path.isfile(os.path.join(d, checkpoint.LAST_GOOD))
 
 
-def _script(args, **kw):
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.Popen([sys.executable, "-m", "lucid_repro.scripts.feature_vis", "--noprogress",
-                             "--size=40", "--steps=30", "--objective=conv4_2:17"] + args, env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+def _script(args):
+    return start_script("feature_vis", ["--noprogress", "--size=40", "--steps=30", "--objective=conv4_2:17"] + args,
+                        ROOT, env={"PYTHONPATH": ROOT})
 
 
 def test_sigterm_then_resume_gives_the_same_png(tmp_path):
     full, out = tmp_path / "full.png", tmp_path / "cut.png"
     r = _script([f"--output={full}"])
-    assert r.wait(timeout=300) == 0, r.stderr.read()
+    assert r.wait(timeout=300) == 0, r.stderr_text
     assert not os.path.exists(str(full) + ".ckpt")           # removed after a finished run
 
     proc = _script([f"--output={out}", "--checkpoint_every=1"])
@@ -174,13 +171,11 @@ def test_3d_style_transfer_sigint_then_resume_is_identical(tmp_path):
     # Adam state must all come back for the texture to match an uninterrupted run
     args = ["--texture_size=32", "--view_size=32", "--steps=16", "--frames=2", "--spread_views=2",
             "--noprogress"]
-    env = dict(os.environ, PYTHONPATH=ROOT)
 
     def start(extra):
-        return subprocess.Popen([sys.executable, "-m", "lucid_repro.scripts.style_transfer_3d"] + args + extra,
-                                env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return start_script("style_transfer_3d", args + extra, ROOT, env={"PYTHONPATH": ROOT})
     full = start([f"--output_dir={tmp_path / 'full'}"])
-    assert full.wait(timeout=300) == 0, full.stderr.read()
+    assert full.wait(timeout=300) == 0, full.stderr_text
     cut_dir = tmp_path / "cut"
     cut = start([f"--output_dir={cut_dir}", "--checkpoint_every=1"])
     deadline = time.time() + 240

@@ -6,8 +6,6 @@ is tested in test_gl.py.
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -23,6 +21,7 @@ from lucid_repro.gl import turntable
 from lucid_repro.sections import style_transfer_3d
 from lucid_repro.recipes import feature_vis_3d
 from regression import check_regression, nudge, regression
+from script_checks import run_script
 
 VIEW = 48
 
@@ -227,7 +226,6 @@ def test_turntable_frames_differ(renderer, bunny):
 
 # ----------------------------------------------------------------------------- scripts
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 def _corrupt_mesh(tmp_path, kind):
@@ -253,8 +251,7 @@ def _corrupt_mesh(tmp_path, kind):
 
 
 def _run_script(name, args, tmp_path):
-    return subprocess.run([sys.executable, "-m", f"lucid_repro.scripts.{name}", "--noprogress"] + args,
-                          capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=300)
+    return run_script(name, ["--noprogress"] + args, tmp_path, timeout=300)
 
 
 def _assert_one_line_exit_2(r, needle, out_dir):

@@ -2,8 +2,6 @@
 InceptionV1's architecture with random weights), Sabour et al.'s feature adversary on
 VGG19, the script."""
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,8 +13,8 @@ from lucid_repro.models.base import FeatureModel
 from lucid_repro.recipes import adversarial
 from regression import check_regression, nudge, regression
 from test_class_vis import tiny_classifier
+from script_checks import run_script
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +89,7 @@ def test_errors(vgg19, photos):
 
 
 def _run(args, tmp_path):
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.adversarial", "--noprogress"] + args,
-                          capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=600)
+    return run_script("adversarial", ["--noprogress"] + args, tmp_path)
 
 
 def test_script_feature_adversary(tmp_path, package_data):

@@ -1,8 +1,6 @@
 """Aligned interpolation: shared parameterization, objectives, metrics, script."""
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,7 +10,7 @@ from lucid_repro.errors import UserError
 from lucid_repro.optvis import param
 from lucid_repro.recipes import aligned_interpolation as ai
 from regression import check_regression, regression
-from script_checks import assert_refused
+from script_checks import assert_refused, run_script
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -107,9 +105,7 @@ def test_bad_inputs(vgg19):
 
 
 def _script(*args):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.aligned_interpolation", *args],
-                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    return run_script("aligned_interpolation", args, ROOT)
 
 
 def test_script_writes_strip_gif_mp4(tmp_path):

@@ -2,8 +2,6 @@
 with random weights (no trained classifier is available offline), the projection/blur
 operator, VGG19's refusal, the script."""
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,8 +13,8 @@ from lucid_repro.optvis import attribution, objectives, render
 from lucid_repro.recipes import class_vis
 from lucid_repro.optvis.param import box_pixel_image
 from regression import check_regression, regression
+from script_checks import run_script
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 def tiny_classifier(classes=5, seed=1, width=16):
@@ -130,8 +128,7 @@ def test_demo_skips_without_classifier(vgg19, tmp_path):
 
 
 def _run(args, tmp_path):
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.class_vis", "--noprogress"] + args,
-                          capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=600)
+    return run_script("class_vis", ["--noprogress"] + args, tmp_path)
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -1,7 +1,5 @@
 """CPPN parameterization: architecture, any-resolution rendering, weights I/O, morphs."""
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,6 +11,7 @@ from lucid_repro.optvis import param
 from lucid_repro.optvis.param.cppn import interpolate_weights, load_weights
 from lucid_repro.recipes import cppn
 from regression import check_regression, regression
+from script_checks import run_script
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -87,9 +86,7 @@ def test_training_regression(vgg19):
 
 
 def _script(*args):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.cppn", *args], cwd=ROOT,
-                          capture_output=True, text=True, env=env, timeout=600)
+    return run_script("cppn", args, ROOT)
 
 
 def test_script_train_then_morph(tmp_path):

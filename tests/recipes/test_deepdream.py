@@ -1,7 +1,5 @@
 """DeepDream: jitter, normalized steps, clipping, octaves, the script."""
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,8 +11,8 @@ from lucid_repro.images import load_image
 from lucid_repro.optvis import gradients, objectives, transforms
 from lucid_repro.recipes import deepdream
 from regression import check_regression, nudge, regression
+from script_checks import run_script
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +81,7 @@ def test_bad_arguments(vgg19, photo):
 
 
 def _run(args, tmp_path):
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.deepdream", "--noprogress"] + args,
-                          capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=600)
+    return run_script("deepdream", ["--noprogress"] + args, tmp_path)
 
 
 def test_script_writes_dream(tmp_path, package_data):

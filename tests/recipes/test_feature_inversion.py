@@ -1,8 +1,5 @@
 """Feature inversion (Mahendran & Vedaldi) and the greedy stacked random VGG19."""
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,10 +10,9 @@ from lucid_repro.errors import UserError
 from lucid_repro.models import random_vgg
 from lucid_repro.optvis import objectives
 from lucid_repro.recipes import feature_inversion as fi
-from script_checks import assert_refused
+from script_checks import assert_refused, run_script
 from regression import check_regression, nudge, regression
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +63,7 @@ def test_stacked_random_vgg_keeps_best(photo):
 
 
 def _run(args, tmp_path):
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.feature_inversion", "--noprogress"] + args,
-                          capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=600)
+    return run_script("feature_inversion", ["--noprogress"] + args, tmp_path)
 
 
 def test_script_writes_image_and_json(tmp_path):

@@ -1,8 +1,6 @@
 """Style transfer recipe and script (VGG19 at 32 px, InceptionV1 with random weights)."""
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,10 +12,9 @@ from lucid_repro.models.base import FeatureModel
 from lucid_repro.optvis import style
 from lucid_repro.sections.style_transfer import format_summary, summary
 from lucid_repro.recipes import style_transfer as st
-from script_checks import assert_refused
+from script_checks import assert_refused, run_script
 from regression import check_regression, nudge, regression
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 @pytest.fixture(scope="module")
@@ -172,8 +169,7 @@ def test_inception_v1_mechanics():
 
 
 def _run(args, tmp_path):
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.style_transfer", "--noprogress"] + args,
-                          capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=600)
+    return run_script("style_transfer", ["--noprogress"] + args, tmp_path)
 
 
 def test_script_compares_params(tmp_path):

@@ -1,8 +1,5 @@
 """Texture synthesis (Gatys 2015) and He et al.'s omega_l, at 32 px."""
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,10 +10,9 @@ from lucid_repro import assets
 from lucid_repro.models import random_vgg
 from lucid_repro.optvis import style
 from lucid_repro.recipes import texture_synthesis as ts
-from script_checks import assert_refused
+from script_checks import assert_refused, run_script
 from regression import check_regression, nudge, regression
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 LAYERS = ("relu1_1", "pool1")
 
 
@@ -88,8 +84,7 @@ def test_random_vgg_uses_omega(texture):
 
 
 def _run(args, tmp_path):
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.texture_synthesis", "--noprogress"] + args,
-                          capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=600)
+    return run_script("texture_synthesis", ["--noprogress"] + args, tmp_path)
 
 
 def test_script_figure(tmp_path):

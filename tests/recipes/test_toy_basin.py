@@ -1,7 +1,5 @@
 """The article's toy example (two variables in a double well, independent vs shared)."""
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -9,6 +7,7 @@ import pytest
 from lucid_repro.errors import UserError
 from lucid_repro.optvis import render
 from lucid_repro.recipes import toy_basin
+from script_checks import run_script
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -58,9 +57,7 @@ def test_plot_panels():
 
 
 def _script(*args, tmp_path=None):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.toy_basin", *args], cwd=ROOT,
-                          capture_output=True, text=True, env=env, timeout=300)
+    return run_script("toy_basin", args, ROOT, timeout=300)
 
 
 def test_script_prints_fractions(tmp_path):

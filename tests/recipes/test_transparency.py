@@ -1,8 +1,6 @@
 """Semi-transparent patterns: random-background alpha compositing, objective, script."""
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,7 +12,7 @@ from lucid_repro.optvis import alpha
 from lucid_repro.optvis import objectives as obj
 from lucid_repro.recipes import transparency
 from regression import check_regression, regression
-from script_checks import assert_refused
+from script_checks import assert_refused, run_script
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -110,9 +108,7 @@ def test_alpha_falls_during_optimization(vgg19):
 
 
 def _script(*args):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.transparency", *args], cwd=ROOT,
-                          capture_output=True, text=True, env=env, timeout=600)
+    return run_script("transparency", args, ROOT)
 
 
 def test_script_writes_rgba_and_previews(tmp_path):

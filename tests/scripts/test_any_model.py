@@ -1,15 +1,13 @@
 """Issue 25, "any model means any model": models whose input is not RGB (grayscale, 4 bands),
 built and (for the grayscale classifier) quickly trained in the test, no download."""
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tests.script_checks import assert_refused
+from script_checks import assert_refused, run_script
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -18,8 +16,7 @@ CLASSES = 4
 
 
 def _run(script, args, cwd):
-    return subprocess.run([sys.executable, "-m", f"lucid_repro.scripts.{script}", "--noprogress"] + args,
-                          capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
+    return run_script(script, ["--noprogress"] + args, cwd, env=ENV)
 
 
 def blobs(n, rng):

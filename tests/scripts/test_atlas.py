@@ -1,23 +1,18 @@
 """The atlas script (issue 15) on Beam's DirectRunner, in memory, at a tiny size."""
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from script_checks import assert_refused
+from script_checks import assert_refused, run_script
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 pytest.importorskip("apache_beam")
 
 
 def _run(args, cwd):
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.atlas", "--running_mode=in_memory",
-                           "--size=32", "--steps=2"] + args,
-                          capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
+    return run_script("atlas", ["--running_mode=in_memory", "--size=32", "--steps=2"] + args, cwd)
 
 
 def test_atlas_writes_tiles_records_manifest_page_and_resumes(tmp_path):

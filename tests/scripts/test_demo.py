@@ -2,19 +2,16 @@
 import json
 import os
 import re
-import subprocess
-import sys
 
 from lucid_repro.sections import demo_sections
+from script_checks import run_script
 
 SECTIONS = [s.name for s in demo_sections()]
 
 
 def test_demo_quick_all_sections(tmp_path):
     out = tmp_path / "out"
-    r = subprocess.run([sys.executable, "-m", "lucid_repro.scripts.demo", "--quick", "--noprogress",
-                        f"--output_dir={out}"], capture_output=True, text=True, timeout=1800,
-                       env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    r = run_script("demo", ["--quick", "--noprogress", f"--output_dir={out}"], tmp_path, timeout=1800)
     assert r.returncode == 0, r.stderr[-3000:]
     n = len(SECTIONS)
     for k, name in enumerate(SECTIONS, 1):
@@ -40,7 +37,6 @@ def test_demo_quick_all_sections(tmp_path):
 
 
 def test_demo_rejects_unknown_section(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "lucid_repro.scripts.demo", "--sections=nope",
-                        f"--output_dir={tmp_path}"], capture_output=True, text=True, timeout=600)
+    r = run_script("demo", ["--sections=nope", f"--output_dir={tmp_path}"], tmp_path)
     assert r.returncode == 2
     assert r.stderr.strip().startswith("error: unknown section")

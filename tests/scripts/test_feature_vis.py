@@ -1,17 +1,15 @@
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+from script_checks import run_script
+
 
 
 def _run(args, tmp_path):
-    return subprocess.run([sys.executable, "-m", "lucid_repro.scripts.feature_vis", "--noprogress"] + args,
-                          capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=600)
+    return run_script("feature_vis", ["--noprogress"] + args, tmp_path)
 
 
 def test_script_writes_image(tmp_path):

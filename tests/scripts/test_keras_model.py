@@ -2,15 +2,13 @@
 exported as a SavedModel directory under tmp_path (no download)."""
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tests.script_checks import assert_refused
+from script_checks import assert_refused, run_script
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # the checkout under test, whatever copy of the package is installed
@@ -18,8 +16,7 @@ ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT + os.pathsep + 
 
 
 def _run(script, args, cwd):
-    return subprocess.run([sys.executable, "-m", f"lucid_repro.scripts.{script}", "--noprogress"] + args,
-                          capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
+    return run_script(script, ["--noprogress"] + args, cwd, env=ENV)
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ before any work with exactly one `error: ...` line and exit status 2."""
 import io
 import os
 import struct
-import subprocess
-import sys
 import time
 import zlib
 
@@ -15,11 +13,10 @@ from PIL import Image
 
 from lucid_repro import limits
 from lucid_repro.errors import UserError
+from script_checks import run_script
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-ENV.pop("LUCID_REPRO_MAX_IMAGE_PIXELS", None)
-ENV.pop("LUCID_REPRO_MAX_MESH_FACES", None)
-ENV.pop("LUCID_REPRO_MAX_MEMORY_GB", None)
+# the budgets' defaults, whatever this shell sets
+ENV = {"LUCID_REPRO_MAX_IMAGE_PIXELS": None, "LUCID_REPRO_MAX_MESH_FACES": None, "LUCID_REPRO_MAX_MEMORY_GB": None}
 FAST = 90   # seconds: TensorFlow's import is most of it; the checks come before any work
 
 
@@ -28,8 +25,7 @@ def _run(script, args, cwd, env=None):
     # so a refused run must leave nothing behind
     progress = [] if script == "toy_basin" else ["--noprogress"]
     start = time.time()
-    r = subprocess.run([sys.executable, "-m", f"lucid_repro.scripts.{script}"] + progress + args,
-                       capture_output=True, text=True, env=dict(ENV, **(env or {})), cwd=cwd, timeout=600)
+    r = run_script(script, progress + args, cwd, env=dict(ENV, **(env or {})))
     r.seconds = time.time() - start
     return r
 

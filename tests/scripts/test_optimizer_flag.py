@@ -4,19 +4,17 @@ and every script runs with it."""
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
 
+from script_checks import start_script
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
-def _script(module, args, **kw):
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.Popen([sys.executable, "-m", f"lucid_repro.scripts.{module}", "--noprogress"] + args,
-                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+def _script(module, args):
+    return start_script(module, ["--noprogress"] + args, ROOT, env={"PYTHONPATH": ROOT})
 
 
 TEXTURE = ["--model=vgg19", "--optimizer=lbfgs", "--param=box", "--size=32", "--steps=40",

@@ -19,6 +19,7 @@ import pytest
 
 from lucid_repro import sections
 from lucid_repro.sections.base import ROWS
+from script_checks import run_script
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -26,7 +27,8 @@ ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH
 SCRIPTS = {name: name for name in ("aligned_interpolation", "style_transfer", "cppn", "transparency",
                                    "feature_vis_3d", "style_transfer_3d", "feature_vis", "texture_synthesis",
                                    "saliency", "class_vis", "deepdream", "feature_inversion", "adversarial",
-                                   "toy_basin")}
+                                   "toy_basin", "filters", "activation_maps", "nearest_neighbors", "embedding")}
+SCRIPTS.update({name: name for name in ("occlusion", "grabcut", "top_patches", "multifaceted")})   # issue 26b
 SCRIPTS["train_fast_style"] = "fast_style"        # issue 27: the training script reads the section
 
 _FLAG_DUMP = """
@@ -136,9 +138,8 @@ def test_no_model_name_tests_outside_models():
 
 
 def test_deprecated_style_batch_flag_warns_and_works(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "lucid_repro.scripts.style_transfer_3d", "--style_batch=content",
-                        "--texture_size=0", f"--output_dir={tmp_path / 'o'}"],
-                       capture_output=True, text=True, env=ENV, timeout=300, cwd=ROOT)
+    r = run_script("style_transfer_3d", ["--style_batch=content", "--texture_size=0",
+                                         f"--output_dir={tmp_path / 'o'}"], ROOT, env=ENV, timeout=300)
     assert r.returncode == 2
     assert "warning: --style_batch is deprecated; use --batch_mode" in r.stdout
     lines = [l for l in r.stderr.strip().splitlines() if l.strip()]
@@ -151,10 +152,14 @@ def test_scripts_define_only_the_flag_groups_they_use(script_flags):
         meshes = script.endswith("_3d")
         assert ("max_mesh_faces" in names) == meshes, script
         assert ("mesh" in names) == meshes, script
-        # saliency has no loop; the toy basin is numpy gradient descent, no render loop
-        assert ("checkpoint_every" in names) == (script not in ("saliency", "toy_basin")), script
+        # saliency has no loop; the toy basin is numpy gradient descent, no render loop; the
+        # activation techniques (issue 26) run forward passes only
+        no_loop = ("saliency", "toy_basin", "filters", "activation_maps", "nearest_neighbors", "embedding",
+                   "occlusion", "grabcut", "top_patches")
+        assert ("checkpoint_every" in names) == (script not in no_loop), script
         assert "max_memory_gb" in names, script          # every script checks its sizes' memory
-    for script in ("feature_vis", "cppn", "transparency", "aligned_interpolation", "class_vis", "toy_basin"):
+    for script in ("feature_vis", "cppn", "transparency", "aligned_interpolation", "class_vis", "toy_basin",
+                   "filters"):
         assert "max_image_pixels" not in has[script], script     # reads no image
     for script in ("style_transfer", "texture_synthesis", "feature_inversion"):
         assert {"pooling", "stacked"} <= has[script]

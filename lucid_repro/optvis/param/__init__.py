@@ -9,7 +9,7 @@ from lucid_repro.optvis.param.box import box_pixel_image
 from lucid_repro.optvis.param.color import band_correlation_sqrt, decorrelate_colors, to_valid_bands, to_valid_rgb
 from lucid_repro.optvis.param.spatial import fft_image, pixel_image
 
-IMAGE_KINDS = ("fft", "pixel", "box")
+IMAGE_KINDS = ("fft", "pixel", "box", "laplacian")
 
 
 def image(w, h=None, batch=1, sd=None, decorrelate=True, fft=True, alpha=False, sigmoid=True,
@@ -69,6 +69,9 @@ def image_of_kind(kind, w, h=None, batch=1, decorrelate=None, seed=None, channel
         raise UserError(f"--param must be one of {', '.join(IMAGE_KINDS)}, got {kind!r}")
     if kind == "box":
         return white_noise_box(w, h, batch=batch, seed=seed, channels=channels)
+    if kind == "laplacian":
+        return laplacian_image(w, h, batch=batch, decorrelate=True if decorrelate is None else decorrelate,
+                               seed=seed, channels=channels)
     fft = kind == "fft"
     return image(w, h, batch=batch, fft=fft, decorrelate=fft if decorrelate is None else decorrelate,
                  seed=seed, channels=channels, band_correlation=band_correlation)
@@ -85,6 +88,19 @@ def white_noise_box(w, h=None, batch=1, seed=None, channels=3):
     return box_pixel_image(init, 0.0, 1.0)
 
 
+def laplacian_image(w, h=None, batch=1, n_levels=4, decorrelate=True, seed=None, channels=3):
+    """Lucid's Laplacian-pyramid image (`laplacian_pyramid`, 4 levels), through
+    `to_valid_rgb` (decorrelated colours, sigmoid) for RGB, a sigmoid for other channel counts."""
+    h = h or w
+    if w <= 0 or h <= 0 or batch <= 0:
+        raise UserError(f"image size must be positive, got w={w} h={h} batch={batch}")
+    raw = laplacian_pyramid((batch, h, w, channels), n_levels=n_levels, seed=seed)
+    if channels == 3:
+        return Param(lambda **i: to_valid_rgb(raw(**i), decorrelate=decorrelate), raw.trainable_variables,
+                     name="laplacian_image")
+    return Param(lambda **i: tf.nn.sigmoid(raw(**i)), raw.trainable_variables, name="laplacian_image")
+
+
 def for_model(model):
     """The keyword arguments of `image` / `image_of_kind` that make images the model takes:
     {} for RGB models (and None), else its channels and band correlation."""
@@ -96,8 +112,8 @@ def for_model(model):
 
 __all__ = ["Param", "random_state", "seeded", "image", "image_of_kind", "IMAGE_KINDS", "for_model",
            "band_correlation_sqrt", "to_valid_bands", "pixel_image", "fft_image", "white_noise_box",
-           "box_pixel_image", "to_valid_rgb", "decorrelate_colors"]
+           "box_pixel_image", "to_valid_rgb", "decorrelate_colors", "laplacian_image", "laplacian_pyramid"]
 
 # aligned interpolation and CPPN parameterizations (issue 5)
-from lucid_repro.optvis.param.shared import aligned_image, lowres_tensor_nd, resize_bilinear_nd  # noqa: E402,F401
+from lucid_repro.optvis.param.shared import aligned_image, laplacian_pyramid, lowres_tensor_nd, resize_bilinear_nd  # noqa: E402,F401,E501
 from lucid_repro.optvis.param.cppn import CPPN, cppn  # noqa: E402,F401

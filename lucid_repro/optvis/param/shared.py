@@ -111,3 +111,15 @@ def aligned_image(size, frames, shared=True, specs=LUCID_SHARED_SPECS, decorrela
 
     variables = [v for p in parts for v in p.trainable_variables]
     return Param(frames_fn, variables, name="aligned_image" if shared else "independent_image")
+
+
+def laplacian_pyramid(shape, n_levels=4, sd=None, seed=None):
+    """Lucid's `laplacian_pyramid`: the sum of `n_levels` tensors of `shape` [B, H, W, C],
+    level n bilinearly upsampled from a variable of H // 2^n x W // 2^n (sd 0.01 each)."""
+    shape = _check(shape, "shape")
+    batch, h, w, ch = shape
+    levels = [lowres_tensor_nd(shape, (batch, max(1, h // 2 ** n), max(1, w // 2 ** n), ch), sd=sd or 0.01,
+                               seed=None if seed is None else seed + n)
+              for n in range(n_levels)]
+    variables = [v for level in levels for v in level.trainable_variables]
+    return Param(lambda **_: tf.add_n([level() for level in levels]), variables, name="laplacian_pyramid")
