@@ -46,7 +46,8 @@ SECTION = Section(
         "demo": dict(styles=_STYLES, content="zurich", size=64, batch_size=4, steps=80, lr=1e-3,
                      filters=16, res_blocks=3, image_size=128, gatys_steps=200),
         "quick": dict(styles=_STYLES, content="zurich", size=32, batch_size=2, steps=3, lr=1e-2,
-                      filters=4, res_blocks=1, image_size=32, gatys_steps=3),
+                      filters=4, res_blocks=1, image_size=32, gatys_steps=3,
+                      style_layers="relu1_1,relu2_1", content_layers="relu2_1"),   # shallow: cheap traces
         "paper": dict(style="starry_night", norm="instance", size=256, batch_size=4, steps=40000, lr=1e-3,
                       filters=32, res_blocks=5, preview_every=2000),
     },
@@ -89,8 +90,8 @@ def demo(model, output_dir, quick=False, progress=True):
     content = assets.load(content_path, "content", max_side=image_size)
     h, w = content.shape[:2]
     styles = [assets.load(s, "styles") for s in row["styles"]]
-    config = fs.style_config(model)
-    common = dict(size=size, batch_size=row["batch_size"], steps=row["steps"], lr=row["lr"],
+    config = fs.style_config(model, style_layers=row.get("style_layers"), content_layers=row.get("content_layers"))
+    common = dict(config=config, size=size, batch_size=row["batch_size"], steps=row["steps"], lr=row["lr"],
                   filters=row["filters"], res_blocks=row["res_blocks"], progress=progress)
     # every loss below: the content photo (not trained on) at image_size, the style at the
     # training scale (longer side = the crop size), the training loss's terms and weights
