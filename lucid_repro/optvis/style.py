@@ -87,10 +87,13 @@ class StyleLoss(tf.Module):
         average over steps (gradients still flow to the current ones) — Lucid's
         3D style transfer, where each view shows part of the texture.
     average_init: "zero" (Lucid's non-debiased EMA) or "first" (see MovingAverage).
+    generated_count: how many generated images start at `generated_batch` (a fast-style
+        training batch): the distance is the mean over them.
     """
 
     def __init__(self, layers, style_grams=None, style_batch=None, generated_batch=0,
-                 layer_weights=None, loss="mean_l1", decay=0.0, depths=None, average_init="zero"):
+                 layer_weights=None, loss="mean_l1", decay=0.0, depths=None, average_init="zero",
+                 generated_count=1):
         super().__init__(name="style_loss")
         self.layers = list(layers)
         if not self.layers:
@@ -107,6 +110,7 @@ class StyleLoss(tf.Module):
         self.style_grams = None if style_grams is None else \
             {l: tf.constant(style_grams[l], tf.float32) for l in self.layers}
         self.style_batch, self.generated_batch, self.loss = style_batch, generated_batch, loss
+        self.generated_count = int(generated_count)
         self.averages = None
         if decay > 0:
             if depths is None:
@@ -119,7 +123,7 @@ class StyleLoss(tf.Module):
         out = {}
         for layer in self.layers:
             acts = T(layer)
-            gen = gram_matrix(acts[self.generated_batch:self.generated_batch + 1])
+            gen = gram_matrix(acts[self.generated_batch:self.generated_batch + self.generated_count])
             if self.averages is not None:
                 gen = self.averages[layer](gen)
             if self.style_grams is not None:
@@ -144,11 +148,12 @@ class StyleLoss(tf.Module):
 
 
 def content_objective(layers, content_batch=None, content_acts=None, generated_batch=0,
-                      loss="squared", weight=1.0):
+                      loss="squared", weight=1.0, count=1):
     """-weight * sum over layers of distance(generated, content) as an Objective.
 
     The content target is either a batch index (computed on the fly, no gradient)
-    or a dict layer -> fixed activations [1, H, W, C]."""
+    or a dict layer -> fixed activations [1, H, W, C]. count: how many generated images
+    (and content images, from `content_batch` on) are compared pairwise (mean over them)."""
     layers = list(layers)
     if (content_batch is None) == (content_acts is None):
         raise ValueError("give exactly one of content_batch or content_acts")
@@ -157,8 +162,8 @@ def content_objective(layers, content_batch=None, content_acts=None, generated_b
         total = 0.0
         for layer in layers:
             acts = T(layer)
-            gen = acts[generated_batch:generated_batch + 1]
-            target = tf.stop_gradient(acts[content_batch:content_batch + 1]) if content_batch is not None \
+            gen = acts[generated_batch:generated_batch + count]
+            target = tf.stop_gradient(acts[content_batch:content_batch + count]) if content_batch is not None \
                 else tf.constant(content_acts[layer], tf.float32)
             total += distance(gen, target, loss)
         return total
@@ -292,6 +297,31 @@ class StyleContentLoss:
         parts = [self.style_loss(decay, average_init).objective()] + self.content_objectives()
         if self.config.tv_weight:
             parts.append(-self.config.tv_weight * objectives.total_variation(batch=0, reduce="mean"))
+        return Objective.sum(parts)
+
+    def batch_style_loss(self, count):
+        """The StyleLoss of a training batch whose first `count` images are generated,
+        against this loss's fixed style Grams (fast style transfer)."""
+        c = self.config
+        return StyleLoss(c.style_layers, style_grams=self.style_grams, generated_batch=0, generated_count=count,
+                         layer_weights=self.style_layer_weights, loss=c.style_loss)
+
+    def batch_content_objectives(self, count):
+        """Content terms of a training batch [count generated, their count content images]:
+        generated image i against content image i (taken from the batch, no gradient)."""
+        c = self.config
+        return [content_objective([l], content_batch=count, generated_batch=0, count=count,
+                                  loss=c.content_loss, weight=w)
+                for l, w in zip(c.content_layers, self.content_layer_weights)]
+
+    def batch_objective(self, count):
+        """-(style + content + TV loss) of a training batch [count generated images, their
+        count content images] (Johnson et al.'s perceptual loss): the same terms and weights
+        as `objective`, each a mean over the batch."""
+        parts = [self.batch_style_loss(count).objective()] + self.batch_content_objectives(count)
+        if self.config.tv_weight:
+            parts.append(Objective(lambda T: -self.config.tv_weight * objectives.tv(T("input")[:count], reduce="mean"),
+                                   ["input"], (), "tv"))
         return Objective.sum(parts)
 
     def evaluate(self, image):

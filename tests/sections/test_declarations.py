@@ -29,6 +29,7 @@ SCRIPTS = {name: name for name in ("aligned_interpolation", "style_transfer", "c
                                    "saliency", "class_vis", "deepdream", "feature_inversion", "adversarial",
                                    "toy_basin", "filters", "activation_maps", "nearest_neighbors", "embedding")}
 SCRIPTS.update({name: name for name in ("occlusion", "grabcut", "top_patches", "multifaceted")})   # issue 26b
+SCRIPTS["train_fast_style"] = "fast_style"        # issue 27: the training script reads the section
 
 _FLAG_DUMP = """
 import importlib, json, sys
