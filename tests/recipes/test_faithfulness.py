@@ -17,19 +17,22 @@ from lucid_repro.scripts import preset_flags
 # section -> (model family -> the article preset's resolved values)
 REFERENCE = {
     "aligned_interpolation": {
-        # aligned_interpolation.ipynb: 6 frames x 128 px, 1024 steps with alignment, Adam 0.05
-        "vgg19": dict(frames=6, size=128, steps=1024, lr=0.05, shared=True, no_transforms=False,
+        # aligned_interpolation.ipynb: 6 frames x 128 px, 1024 steps with alignment, Adam 0.05;
+        # render_vis, whose relu_gradient_override defaults to True (issue 28)
+        "vgg19": dict(frames=6, size=128, steps=1024, lr=0.05, shared=True, no_transforms=False, relu_override=True,
                       alignment=0.001, alignment_layers=[], **{"from": "conv5_1:15", "to": "conv5_1:34"}),
         "inception_v1": dict(frames=6, size=128, steps=1024, lr=0.05, shared=True, no_transforms=False,
-                             alignment=0.1, alignment_layers=["mixed3b", "mixed4a"],
+                             relu_override=True, alignment=0.1, alignment_layers=["mixed3b", "mixed4a"],
                              **{"from": "mixed4a_pre_relu:476", "to": "mixed4a_pre_relu:460"}),
     },
     "cppn": {
-        # xy2rgb.ipynb / param.cppn: 224 px, 8 x 24, composite, Adam 0.005, no transforms, 512 steps
+        # xy2rgb.ipynb / param.cppn: 224 px, 8 x 24, composite, Adam 0.005, no transforms, 512 steps,
+        # through render_vis (relu_gradient_override=True by default, issue 28)
         "vgg19": dict(size=224, steps=512, lr=0.005, transforms=False, layers=8, width=24,
-                      activation="composite", normalize=False, objective="conv5_1:15"),
+                      activation="composite", normalize=False, objective="conv5_1:15", relu_override=True),
         "inception_v1": dict(size=224, steps=512, lr=0.005, transforms=False, layers=8, width=24,
-                             activation="composite", normalize=False, objective="mixed4b_3x3_pre_relu:77"),
+                             activation="composite", normalize=False, objective="mixed4b_3x3_pre_relu:77",
+                             relu_override=True),
     },
     "transparency": {
         # transparency.ipynb: 320 px RGBA, crop 160, Adam 0.03, 1000 steps
