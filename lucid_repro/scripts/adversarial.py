@@ -12,6 +12,9 @@ perturbation size (L-inf, L2), the steps and the final score or feature distance
 from absl import flags
 
 from lucid_repro.scripts import common, limit_flags, optimizer_flags
+from lucid_repro.sections.adversarial import SECTION
+
+D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 
 common.define_model_flags()
 optimizer_flags.define(adam_means="the recipes' first-order steps (sign steps for a class target, "
@@ -21,10 +24,10 @@ limit_flags.define(images=True, memory=True)
 flags.DEFINE_string("image", None, "photo to perturb (default: the packaged bridge.jpg)")
 flags.DEFINE_string("target", None, "class index (classifier) or guide image path (feature adversary)")
 flags.DEFINE_string("layer", None, "feature adversary: layer to match (default: pool5 on VGG19)")
-flags.DEFINE_float("epsilon", None, "L-inf budget in grey levels (default 8 classifier, 10 feature)")
-flags.DEFINE_float("step_size", 1.0, "step in grey levels (sign steps / Adam learning rate)")
-flags.DEFINE_integer("steps", None, "maximal steps (default 100)")
-flags.DEFINE_integer("size", 192, "longer side of the photo in pixels (classifier heads: 224x224)")
+flags.DEFINE_float("epsilon", D["epsilon"], "L-inf budget in grey levels (default 8 classifier, 10 feature)")
+flags.DEFINE_float("step_size", D["step_size"], "step in grey levels (sign steps / Adam learning rate)")
+flags.DEFINE_integer("steps", D["steps"], "maximal steps (default 100)")
+flags.DEFINE_integer("size", D["size"], "longer side of the photo in pixels (classifier heads: 224x224)")
 flags.DEFINE_string("output", "adversarial.png", "adversarial image PNG")
 flags.DEFINE_string("perturbation", None, "also write the perturbation (grey = 0, +-epsilon = white/black)")
 FLAGS = flags.FLAGS

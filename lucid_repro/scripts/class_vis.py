@@ -11,19 +11,22 @@ with --logits_layer. The offline VGG19 has no classifier head and is refused.
 from absl import flags
 
 from lucid_repro.scripts import common, limit_flags
+from lucid_repro.sections.class_vis import SECTION
+
+D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 
 common.define_model_flags(default_model="inception_v1")
 common.define_checkpoint_flags()
 limit_flags.define(memory=True)
 flags.DEFINE_integer("class", None, "class index (InceptionV1: 0..1007 of the inception5h labels)")
-flags.DEFINE_enum("method", "both", ["yosinski", "fft", "both"], "regularization / parameterization")
-flags.DEFINE_integer("size", 224, "image side in pixels (not given: the model's fixed input size if it has one)")
-flags.DEFINE_integer("steps", None, "steps (default: 100 yosinski, 512 fft)")
-flags.DEFINE_float("l2_reg", 1e-3, "yosinski: L2 decay on the normalized image")
-flags.DEFINE_float("lr", None, "learning rate (default: 25 normalized units yosinski, 0.05 fft)")
-flags.DEFINE_integer("blur_every", 10, "yosinski: blur every this many steps (0: never)")
-flags.DEFINE_float("blur_sigma", 0.5, "yosinski: Gaussian blur sigma in pixels")
-flags.DEFINE_integer("jitter", 16, "yosinski: maximal random roll in pixels (not given: below 128 px scaled "
+flags.DEFINE_enum("method", D["method"], ["yosinski", "fft", "both"], "regularization / parameterization")
+flags.DEFINE_integer("size", D["size"], "image side in pixels (not given: the model's fixed input size if it has one)")
+flags.DEFINE_integer("steps", D["steps"], "steps (default: 100 yosinski, 512 fft)")
+flags.DEFINE_float("l2_reg", D["l2_reg"], "yosinski: L2 decay on the normalized image")
+flags.DEFINE_float("lr", D["lr"], "learning rate (default: 25 normalized units yosinski, 0.05 fft)")
+flags.DEFINE_integer("blur_every", D["blur_every"], "yosinski: blur every this many steps (0: never)")
+flags.DEFINE_float("blur_sigma", D["blur_sigma"], "yosinski: Gaussian blur sigma in pixels")
+flags.DEFINE_integer("jitter", D["jitter"], "yosinski: maximal random roll in pixels (not given: below 128 px scaled "
                      "by size/128 for keras: models)")
 flags.DEFINE_string("output", "class_vis.png", "output PNG")
 FLAGS = flags.FLAGS

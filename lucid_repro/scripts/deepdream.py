@@ -10,6 +10,9 @@ keeps it reasonable on a CPU (~1 min at 256 px on VGG19).
 from absl import flags
 
 from lucid_repro.scripts import common, limit_flags
+from lucid_repro.sections.deepdream import SECTION
+
+D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 
 common.define_model_flags()
 common.define_checkpoint_flags()
@@ -18,12 +21,12 @@ flags.DEFINE_string("image", None, "photo to dream on (default: the packaged bri
 flags.DEFINE_string("layer", None, "layer whose squared activations to maximize "
                     "(default: relu4_2 on VGG19, mixed4c on InceptionV1)")
 flags.DEFINE_integer("channel", None, "dream a single channel of --layer instead of all of it")
-flags.DEFINE_integer("octaves", 4, "number of scales")
-flags.DEFINE_float("octave_scale", 1.4, "size ratio between octaves")
-flags.DEFINE_integer("steps", 10, "gradient steps per octave")
-flags.DEFINE_float("step_size", 1.5, "step length in grey levels (0..255) per mean |gradient|")
-flags.DEFINE_integer("jitter", 32, "maximal random roll in pixels")
-flags.DEFINE_integer("max_side", 256, "longer side of the photo in pixels")
+flags.DEFINE_integer("octaves", D["octaves"], "number of scales")
+flags.DEFINE_float("octave_scale", D["octave_scale"], "size ratio between octaves")
+flags.DEFINE_integer("steps", D["steps"], "gradient steps per octave")
+flags.DEFINE_float("step_size", D["step_size"], "step length in grey levels (0..255) per mean |gradient|")
+flags.DEFINE_integer("jitter", D["jitter"], "maximal random roll in pixels")
+flags.DEFINE_integer("max_side", D["max_side"], "longer side of the photo in pixels")
 flags.DEFINE_string("output", "deepdream.png", "output PNG")
 FLAGS = flags.FLAGS
 

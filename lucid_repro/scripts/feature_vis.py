@@ -10,14 +10,17 @@ python -m lucid_repro.scripts.feature_vis --accentuate=photo.jpg --objective=con
 from absl import flags
 
 from lucid_repro.scripts import common, limit_flags
+from lucid_repro.sections.feature_vis import SECTION
+
+D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 
 common.define_model_flags()
 common.define_checkpoint_flags()
 limit_flags.define(memory=True)
-flags.DEFINE_string("objective", "conv5_1:15", "'layer:channel' (channel) or 'layer' (DeepDream)")
-flags.DEFINE_integer("size", 128, "image side in pixels (not given: the model's fixed input size if it has one)")
-flags.DEFINE_integer("steps", 256, "optimization steps")
-flags.DEFINE_enum("param", "fft", ["fft", "pixel", "laplacian", "maco"],
+flags.DEFINE_string("objective", D["objective"], "'layer:channel' (channel) or 'layer' (DeepDream)")
+flags.DEFINE_integer("size", D["size"], "image side in pixels (not given: the model's fixed input size if it has one)")
+flags.DEFINE_integer("steps", D["steps"], "optimization steps")
+flags.DEFINE_enum("param", D["param"], ["fft", "pixel", "laplacian", "maco"],
                   "image parameterization (laplacian: Lucid's 4-level pyramid; maco: fixed natural-image "
                   "Fourier magnitude, optimized phase; writes <output>_transparency.png)")
 flags.DEFINE_string("maco_spectrum", None, "--param=maco: magnitude spectrum .npy [3, H, W//2+1] (default: the "
@@ -25,11 +28,11 @@ flags.DEFINE_string("maco_spectrum", None, "--param=maco: magnitude spectrum .np
 flags.DEFINE_string("accentuate", None, "feature accentuation: start from this photo (fft + decorrelated), stay "
                     "close to it in Fourier space")
 flags.DEFINE_float("closeness", 1.0, "--accentuate: weight of the squared spectrum distance from the photo")
-flags.DEFINE_bool("decorrelate", True, "decorrelated colour space")
-flags.DEFINE_float("lr", 0.05, "Adam learning rate (--param=maco: Nadam, 1.0 unless given)")
-flags.DEFINE_bool("no_transforms", False, "disable transformation robustness")
-flags.DEFINE_bool("relu_override", False, "Lucid's ReLU gradient override for the first 17 steps (render_vis's default)")
-flags.DEFINE_enum("schedule", "single", ["single", "coarse_to_fine"],
+flags.DEFINE_bool("decorrelate", D["decorrelate"], "decorrelated colour space")
+flags.DEFINE_float("lr", D["lr"], "Adam learning rate (--param=maco: Nadam, 1.0 unless given)")
+flags.DEFINE_bool("no_transforms", D["no_transforms"], "disable transformation robustness")
+flags.DEFINE_bool("relu_override", D["relu_override"], "Lucid's ReLU gradient override for the first 17 steps (render_vis's default)")
+flags.DEFINE_enum("schedule", D["schedule"], ["single", "coarse_to_fine"],
                   "single: every step at full size (Lucid's); coarse_to_fine: the first half of the steps "
                   "at half the side, then upsampled (lucid_repro/optvis/schedule.py)")
 flags.DEFINE_string("output", "feature_vis.png", "output PNG")

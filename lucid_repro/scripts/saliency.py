@@ -14,11 +14,14 @@ import os
 from absl import flags
 
 from lucid_repro.scripts import common, limit_flags
+from lucid_repro.sections.saliency import SECTION
+
+D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 
 common.define_model_flags()
 limit_flags.define(images=True, memory=True)
 flags.DEFINE_string("image", None, "photo to explain (default: the packaged bridge.jpg)")
-flags.DEFINE_enum("method", "vanilla", ["vanilla", "guided", "smoothgrad", "ig", "gradcam"],
+flags.DEFINE_enum("method", D["method"], ["vanilla", "guided", "smoothgrad", "ig", "gradcam"],
                   "plain gradient, guided backprop, SmoothGrad (Smilkov et al.), Integrated Gradients "
                   "(Sundararajan et al., black baseline) or Grad-CAM (Selvaraju et al.)")
 flags.DEFINE_string("gradcam_layer", None, "Grad-CAM's layer (default: the score's layer; for a class: the last "
@@ -26,7 +29,7 @@ flags.DEFINE_string("gradcam_layer", None, "Grad-CAM's layer (default: the score
 flags.DEFINE_integer("class", None, "class index whose logit to explain (needs a classifier)")
 flags.DEFINE_string("layer", None, "layer of the channel to explain (default: relu5_4 on VGG19)")
 flags.DEFINE_integer("channel", None, "channel to explain (default: the most active one)")
-flags.DEFINE_integer("size", 336, "longer side of the photo in pixels (classifier heads: 224x224)")
+flags.DEFINE_integer("size", D["size"], "longer side of the photo in pixels (classifier heads: 224x224)")
 flags.DEFINE_string("output", "saliency.png", "map PNG")
 flags.DEFINE_string("overlay", None, "overlay PNG (default: <output>_overlay.png)")
 FLAGS = flags.FLAGS

@@ -9,6 +9,7 @@ source of its settings, and everything else reads it. Checked here:
 * no model-name string tests outside `lucid_repro/models/` (model knowledge is on the
   model's family, `lucid_repro.models.families`).
 """
+import glob
 import json
 import os
 import re
@@ -23,13 +24,13 @@ from script_checks import run_script
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-# script -> the section whose declaration it reads
-SCRIPTS = {name: name for name in ("aligned_interpolation", "style_transfer", "cppn", "transparency",
-                                   "feature_vis_3d", "style_transfer_3d", "feature_vis", "texture_synthesis",
-                                   "saliency", "class_vis", "deepdream", "feature_inversion", "adversarial",
-                                   "toy_basin", "filters", "activation_maps", "nearest_neighbors", "embedding")}
-SCRIPTS.update({name: name for name in ("occlusion", "grabcut", "top_patches", "multifaceted")})   # issue 26b
-SCRIPTS["train_fast_style"] = "fast_style"        # issue 27: the training script reads the section
+# script -> the section whose declaration it reads (found in the scripts' own imports: a
+# new technique's script is checked without being listed here)
+SCRIPTS = {}
+for _path in sorted(glob.glob(os.path.join(ROOT, "lucid_repro", "scripts", "*.py"))):
+    _m = re.search(r"^from lucid_repro\.sections\.(\w+) import SECTION$", open(_path).read(), re.M)
+    if _m:
+        SCRIPTS[os.path.basename(_path)[:-3]] = _m.group(1)
 
 _FLAG_DUMP = """
 import importlib, json, sys
