@@ -21,8 +21,15 @@ CHANNELWISE_ACTIVATIONS = ("linear", "relu")
 
 
 def _producer(tensor):
+    """(the layer that made `tensor`, that call's input tensor) in the graph `tensor` belongs
+    to (a layer shared by several models, e.g. a user's model inside its FeatureModel
+    wrapper, has one call per graph: `layer.input` is only the first's), or (None, None)."""
     history = getattr(tensor, "_keras_history", None)
-    return None if history is None else history[0]
+    if history is None:
+        return None, None
+    op, node_index = history[0], history[1]
+    inputs = op._inbound_nodes[node_index].input_tensors
+    return op, (inputs[0] if len(inputs) == 1 else None)
 
 
 def _activation_name(layer):
@@ -33,9 +40,9 @@ def _activation_name(layer):
 class ConvSlice:
     """Output channels of `conv` followed by the channel-wise layers `chain`."""
 
-    def __init__(self, conv, chain):
+    def __init__(self, conv, chain, input_tensor):
         self.conv, self.chain = conv, tuple(chain)
-        self.input = conv.input            # the conv's input tensor (a KerasTensor)
+        self.input = input_tensor          # the conv's input tensor in this graph (a KerasTensor)
 
     def apply(self, x, channels):
         conv = self.conv
@@ -66,20 +73,20 @@ def channel_slice(keras_model, layer):
     tensor = keras_model.output.get(layer) if isinstance(keras_model.output, dict) else None
     chain = []
     while tensor is not None:
-        op = _producer(tensor)
-        if op is None:
+        op, op_input = _producer(tensor)
+        if op is None or op_input is None:
             return None
         kind = type(op).__name__
         if kind == "Conv2D":
             if (op.groups != 1 or op.data_format != "channels_last"
                     or _activation_name(op) not in CHANNELWISE_ACTIVATIONS):
                 return None
-            return ConvSlice(op, reversed(chain))
+            return ConvSlice(op, reversed(chain), op_input)
         if kind in CHANNELWISE or (kind == "Activation" and _activation_name(op) in CHANNELWISE_ACTIVATIONS):
             if getattr(op, "data_format", "channels_last") != "channels_last":
                 return None
             chain.append(op)
-            tensor = op.input
+            tensor = op_input
             continue
         return None
     return None

@@ -82,3 +82,22 @@ def test_whole_layer_reads_are_not_sliced(vgg19):
     assert slicing.plan(vgg19, [both], ["conv3_2"]) == {}
     # a layer that is not a conv's output through channel-wise layers is not sliced
     assert vgg19.channel_slice("conv3_2") is not None and vgg19.channel_slice("pool3") is not None
+
+
+def test_a_users_keras_model_is_sliced_in_its_own_graph():
+    # a user's model inside its FeatureModel wrapper: its layers are called in two graphs,
+    # and the slice must take the conv's input in the wrapper's (not `layer.input`)
+    from lucid_repro import models
+    tf.random.set_seed(0)
+    x = tf.keras.Input((None, None, 3))
+    h = tf.keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="c1")(x)
+    h = tf.keras.layers.Conv2D(6, 3, padding="same", name="c2")(h)
+    h = tf.keras.layers.ReLU(name="r2")(h)
+    model = models.from_keras(tf.keras.Model(x, h), name="tiny")
+    objective = objectives.channel("r2", 4)
+    image = np.random.default_rng(1).uniform(0, 1, (1, 16, 16, 3))
+    v_sliced, g_sliced, sliced, _ = _value_and_gradient(model, objective, image, {}, True)
+    v_full, g_full, _, _ = _value_and_gradient(model, objective, image, {}, False)
+    assert sliced == {"r2": (4,)}
+    assert v_sliced == pytest.approx(v_full, rel=1e-5)
+    np.testing.assert_allclose(g_sliced, g_full, rtol=1e-4, atol=1e-6 * np.abs(g_full).max())
