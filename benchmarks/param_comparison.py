@@ -12,10 +12,14 @@ Per run (same seed, steps, size and Lucid's standard transforms for all three):
               saturation (lucid_repro.image_stats)
 The machine is shared: compare ratios within one run, not seconds between runs.
 
-    PYTHONPATH=. python benchmarks/param_comparison.py [--units=16 --size=128 --steps=256 --models=vgg19,resnet50]
+    PYTHONPATH=. python benchmarks/param_comparison.py [--units=16 --size=128 --steps=256 --models=vgg19,resnet50] [--json=out.json]
+
+The JSON ({"settings", "rows"}) is rewritten after each row; lucid_repro.param_table
+summarizes it (median and range over the units) for the printout and the report's card.
 """
 import argparse
 import json
+import os
 import time
 
 import numpy as np
@@ -23,7 +27,7 @@ import numpy as np
 
 def main():
     import tensorflow as tf
-    from lucid_repro import models, runtime
+    from lucid_repro import models, param_table, runtime
     from lucid_repro.activations import layer_activations
     from lucid_repro.collection import ImageCollection
     from lucid_repro.image_stats import stats
@@ -51,10 +55,13 @@ def main():
     }
     rows = []
     for net_name, model, layers in nets:
+        tops = {}
         for layer in layers:
             acts = layer_activations(model, layer, collection, size=args.size, pooled=False, progress=False)
-            top = np.asarray(acts).max(axis=(0, 1, 2))
-            for unit in range(args.units):
+            tops[layer] = np.asarray(acts).max(axis=(0, 1, 2))
+        for unit in range(args.units):          # units outermost: a run cut short has both layers
+            for layer in layers:
+                top = tops[layer]
                 obj = objectives.channel(layer, unit)
                 for kind, (make, opt) in kinds.items():
                     stamps = []
@@ -71,25 +78,23 @@ def main():
                                rel_top=float(a / top[unit]) if top[unit] > 0 else float("nan"), **stats(image[0]))
                     rows.append(row)
                     print(json.dumps(row), flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
-    print(f"\n{args.units} units per layer, {args.size} px, {args.steps} steps; medians over units "
-          "(obj/s and objective also as a ratio to fft's, per unit)")
-    print("| model | layer | param | objective / fft's | obj/s / fft's | act. / top natural patch | "
-          "spectral slope | saturation |")
-    print("|---|---|---|---|---|---|---|---|")
-    for net_name, _, layers in nets:
-        for layer in layers:
-            for kind in kinds:
-                sel = [r for r in rows if r["model"] == net_name and r["layer"] == layer and r["param"] == kind]
-                ref = {r["unit"]: r for r in rows if r["model"] == net_name and r["layer"] == layer
-                       and r["param"] == "fft"}
-                ratio = np.median([r["objective"] / ref[r["unit"]]["objective"] for r in sel])
-                speed = np.median([r["obj_per_s"] / ref[r["unit"]]["obj_per_s"] for r in sel])
-                med = {k: np.median([r[k] for r in sel]) for k in ("rel_top", "slope", "saturation")}
-                print(f"| {net_name} | {layer} | {kind} | {ratio:.2f} | {speed:.2f} | {med['rel_top']:.2f} | "
-                      f"{med['slope']:.2f} | {med['saturation']:.2f} |")
+                    write(args, rows)
+    write(args, rows)
+    print(f"\n{args.units} units per layer, {args.size} px, {args.steps} steps; median [range] over units "
+          "(objective and obj/s as a ratio to fft's on the same unit)")
+    print(param_table.markdown(rows))
+
+
+def write(args, rows):
+    """The JSON so far (rewritten after every row: a run cut short keeps what it finished)."""
+    if not args.json:
+        return
+    settings = dict(units=args.units, size=args.size, steps=args.steps, models=args.models, seed=0,
+                    optimizers={"pixel": "Adam 0.05", "fft": "Adam 0.05", "maco": "Nadam 1.0"})
+    tmp = args.json + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump({"settings": settings, "rows": rows}, f, indent=1)
+    os.replace(tmp, args.json)
 
 
 if __name__ == "__main__":

@@ -247,6 +247,55 @@ def _atlas_html(out):
 </section>"""
 
 
+PARAM_COMPARISON_DIR = "param_comparison"
+PARAM_COMPARISON_COMMITTED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                          "benchmarks", "experiments", "results")
+
+
+def _param_comparison_html(out, committed_dir=PARAM_COMPARISON_COMMITTED):
+    """A card with the parameterization comparison (issue 28; `benchmarks/param_comparison.py`):
+    the JSON files `<out>/param_comparison/*.json` (a benchmark run's `--json`, copied or
+    written there), else the committed `param_comparison_issue28*.json` of the repository;
+    one table per file (`lucid_repro.param_table`); "" if none."""
+    from lucid_repro import param_table
+    paths = sorted(glob.glob(os.path.join(out, PARAM_COMPARISON_DIR, "*.json")))
+    where = f"{PARAM_COMPARISON_DIR}/ in this folder"
+    if not paths and committed_dir:
+        paths = sorted(glob.glob(os.path.join(committed_dir, "param_comparison_issue28*.json")))
+        where = "the repository's committed run (benchmarks/experiments/results/)"
+    blocks = []
+    for path in paths:
+        try:
+            settings, rows = param_table.load(path)
+            summary = param_table.summarize(rows)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if not summary:
+            continue
+        head = "".join(f"<th>{_e(name)}</th>" for name in ("model", "layer", "param", "units")) + \
+            "".join(f"<th>{_e(name)}</th>" for name, _ in param_table.COLUMNS)
+        body = "".join(
+            f"<tr><td>{_e(e['model'])}</td><td>{_e(e['layer'])}</td><td>{_e(e['param'])}</td>"
+            f'<td class="num">{e["units"]}</td>'
+            + "".join(f'<td class="num">{_e(param_table.cell(e[key]))}</td>' for _, key in param_table.COLUMNS)
+            + "</tr>" for e in summary)
+        said = ", ".join(f"{k} {settings[k]}" for k in ("size", "steps", "seed") if k in settings)
+        blocks.append(f'<p><b>{_e(os.path.basename(path))}</b>{": " + _e(said) if said else ""}</p>'
+                      f'<div style="overflow-x:auto"><table class="nums"><tr>{head}</tr>{body}</table></div>')
+    if not blocks:
+        return ""
+    return f"""
+<section class="card" id="param_comparison">
+<h2>Parameterizations compared<span class="badge">benchmark</span></h2>
+<p class="claim">Pixel, Fourier + decorrelated (Lucid's fft) and MaCo on the same units, seed, steps
+and transforms (benchmarks/param_comparison.py; from {_e(where)}). Median [range] over the units;
+the objective and the objective per second of compute as ratios to fft's on the same unit, within
+one run; the unit's strongest activation on the visualization over its strongest on any image of
+the default collection; spectral slope (natural images about -2) and mean HSV saturation.</p>
+{"".join(blocks)}
+</section>"""
+
+
 def _write_text(path, text):
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
@@ -307,6 +356,9 @@ def write_report(output_dir):
     atlas_html = _atlas_html(out)
     if atlas_html:
         toc.append('<a href="#atlas">Unit atlas</a>')
+    comparison_html = _param_comparison_html(out)
+    if comparison_html:
+        toc.append('<a href="#param_comparison">Parameterizations compared</a>')
     done = sum(1 for r in (manifest.get("sections") or {}).values() if r.get("status") == "done")
     total = manifest.get("total_seconds")
     records = (manifest.get("sections") or {}).items()
@@ -343,6 +395,7 @@ def write_report(output_dir):
 <main>
 {"".join(sections)}
 {atlas_html}
+{comparison_html}
 <section class="card" id="skipped">
 <h2>Skipped sections</h2>
 {skipped_html}

@@ -162,3 +162,30 @@ def test_recorded_settings_come_from_the_sections_json(tmp_path):
     text = report._recorded_settings(str(tmp_path), "cppn")
     assert text == "size 96 · steps 320 · units conv5_1:3, conv4_4:7 · preset demo · lr 0.005", text
     assert report._recorded_settings(str(tmp_path), "missing") == ""
+
+
+def test_param_comparison_card_from_synthetic_json(tmp_path):
+    """The parameterization comparison's card (issue 28) renders from a benchmark JSON found
+    under <out>/param_comparison/: median [range] per layer and parameterization, ratios to fft."""
+    from lucid_repro import param_table
+    from lucid_repro.report import _param_comparison_html, write_report
+    rows = []
+    for unit, scale in enumerate((1.0, 3.0)):
+        for kind, obj, rel, slope in (("pixel", 12.0, 1.5, -1.2), ("fft", 10.0, 1.2, -2.0), ("maco", 6.0, 0.9, -2.5)):
+            rows.append(dict(model="vgg19", layer="conv4_2", unit=unit, param=kind, objective=obj * scale,
+                             step_s=0.1, obj_per_s=obj * scale / 10, rel_top=rel * scale, slope=slope,
+                             clipped=0.0, saturation=0.2))
+    rows.append(dict(rows[0], unit=2, objective=99.0))      # a run cut short: unit 2 has pixel only
+    (tmp_path / "param_comparison").mkdir()
+    (tmp_path / "param_comparison" / "run.json").write_text(
+        json.dumps({"settings": {"units": 2, "size": 32, "steps": 8, "seed": 0}, "rows": rows}))
+    summary = {e["param"]: e for e in param_table.summarize(rows)}
+    assert summary["pixel"]["objective_ratio"] == (1.2, 1.2, 1.2) and summary["pixel"]["units"] == 2
+    assert summary["maco"]["rel_top"] == (1.8, 0.9, 2.7)
+    card = _param_comparison_html(str(tmp_path), committed_dir=None)
+    assert 'id="param_comparison"' in card and "run.json" in card and "steps 8" in card
+    assert "1.20 [1.20, 1.20]" in card and "0.60 [0.60, 0.60]" in card and "\u22122.50" in card
+    assert "| vgg19 | conv4_2 | maco | 2 | 0.60 [0.60, 0.60]" in param_table.markdown(rows)
+    page = open(write_report(str(tmp_path)), encoding="utf-8").read()
+    assert 'href="#param_comparison"' in page and "1.80 [0.90, 2.70]" in page
+    assert _param_comparison_html(str(tmp_path / "empty"), committed_dir=None) == ""
