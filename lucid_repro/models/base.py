@@ -9,6 +9,18 @@ def cut_key(layer):
     return f"{layer}/conv_input"
 
 
+def producing_call(tensor):
+    """(the layer whose call made the KerasTensor `tensor`, that call's input tensors) in the
+    graph `tensor` belongs to, or (None, ()). A layer shared by several models (a user's
+    model inside its FeatureModel wrapper) has one call per graph; `layer.input` is only
+    the first's."""
+    history = getattr(tensor, "_keras_history", None)
+    if history is None:
+        return None, ()
+    op, node_index = history[0], history[1]
+    return op, tuple(op._inbound_nodes[node_index].input_tensors)
+
+
 class FeatureModel:
     """A Keras model seen as named layers.
 
@@ -142,11 +154,7 @@ class FeatureModel:
         while frontier:
             following = []
             for tensor in frontier:
-                history = getattr(tensor, "_keras_history", None)
-                if history is None:
-                    continue
-                operation, node_index = history[0], history[1]
-                for x in operation._inbound_nodes[node_index].input_tensors:
+                for x in producing_call(tensor)[1]:
                     if id(x) in seen:
                         continue
                     seen.add(id(x))

@@ -15,20 +15,17 @@ layer's up to float rounding (the order of the conv's sums; tests/optvis/test_sl
 """
 import tensorflow as tf
 
+from lucid_repro.models.base import producing_call
+
 # layers whose output channel c depends on input channel c only
 CHANNELWISE = ("ReLU", "MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AveragePool2D")
 CHANNELWISE_ACTIVATIONS = ("linear", "relu")
 
 
 def _producer(tensor):
-    """(the layer that made `tensor`, that call's input tensor) in the graph `tensor` belongs
-    to (a layer shared by several models, e.g. a user's model inside its FeatureModel
-    wrapper, has one call per graph: `layer.input` is only the first's), or (None, None)."""
-    history = getattr(tensor, "_keras_history", None)
-    if history is None:
-        return None, None
-    op, node_index = history[0], history[1]
-    inputs = op._inbound_nodes[node_index].input_tensors
+    """(the layer that made `tensor`, its single input tensor in `tensor`'s graph), or None
+    for what is missing (`base.producing_call`)."""
+    op, inputs = producing_call(tensor)
     return op, (inputs[0] if len(inputs) == 1 else None)
 
 
