@@ -37,19 +37,24 @@ def main():
     ap.add_argument("--units", type=int, default=8)
     ap.add_argument("--layer", default="conv4_2")
     ap.add_argument("--no_beam", action="store_true")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="wall clock, or this process's CPU time (user + system, all threads), which "
+                         "other processes on a shared machine move much less (issue 29)")
     ap.add_argument("--precisions", default="float32,bfloat16")
     ap.add_argument("--batches", default="1,8")
     ap.add_argument("--beam_size", type=int, default=64, help="--size of the Beam runs (d)")
     ap.add_argument("--beam_steps", type=int, default=32)
     args = ap.parse_args()
+    timer = time.process_time if args.clock == "cpu" else time.perf_counter
     base = models.load("vgg19")
     chans = list(range(args.units))
     seeds = units.UnitRenderer(base, args.layer).seeds(chans)
-    start = time.perf_counter()
+    start = timer()
     for c, s in zip(chans, seeds):
         feature_vis.visualize(base, f"{args.layer}:{c}", size=args.size, steps=args.steps, seed=s, progress=False)
-    separate = (time.perf_counter() - start) / len(chans)
-    print(f"{args.units} units of {args.layer}, {args.size}px, {args.steps} steps")
+    separate = (timer() - start) / len(chans)
+    print(f"{args.units} units of {args.layer}, {args.size}px, {args.steps} steps, {args.clock} time, "
+          f"load {os.getloadavg()[0]:.1f}")
     print(f"  separate feature_vis runs: {separate:.2f} s/unit")
     images = {}
     for precision in args.precisions.split(","):
@@ -57,9 +62,9 @@ def main():
         for batch in [int(b) for b in args.batches.split(",")]:
             r = units.UnitRenderer(model, args.layer, size=args.size, steps=args.steps, batch=batch,
                                    model_name=base.name, saturation_penalty=feature_vis.SATURATION_PENALTY)
-            start = time.perf_counter()
+            start = timer()
             out = r.render_units(chans)
-            per = (time.perf_counter() - start) / len(chans)
+            per = (timer() - start) / len(chans)
             images[precision, batch] = out
             extra = ""
             if precision != "float32" and ("float32", batch) in images:
