@@ -120,10 +120,9 @@ def test_regression_yosinski_on_a_vgg19_channel(vgg19):
 def test_demo_skips_without_classifier(vgg19, tmp_path):
     if class_vis.classifier_for_demo(vgg19)[0] is not None:
         pytest.skip("InceptionV1 weights are cached here")
-    from lucid_repro.sections import SectionSkipped
-    from lucid_repro.sections import class_vis as class_vis_files
+    from lucid_repro.declaration import SectionSkipped
     with pytest.raises(SectionSkipped, match="no classifier head"):
-        class_vis_files.demo(vgg19, str(tmp_path), quick=True, progress=False)
+        class_vis.demo(vgg19, str(tmp_path), quick=True, progress=False)
     assert not os.listdir(tmp_path)
 
 

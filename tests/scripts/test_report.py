@@ -14,7 +14,7 @@ import pytest
 from lucid_repro import browser
 from lucid_repro.gl.mesh import Mesh
 from lucid_repro.images import save_gif, save_image, save_mp4
-from lucid_repro.sections import write_json
+from lucid_repro.declaration import write_json
 
 SKIP_REASON = "vgg19 has no classifier head and no InceptionV1 weights are cached"
 
