@@ -108,7 +108,7 @@ def sheet(result, max_channels=None, columns=None, tile=None, pad=1):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro.images import load_image, save_image

@@ -240,7 +240,7 @@ def perturbation_image(adv, source, epsilon=None):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     """Feature adversary on the offline model: source, guide, adversary, perturbation

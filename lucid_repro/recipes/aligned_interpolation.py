@@ -196,7 +196,7 @@ def strip(frames, pad=2):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def save_outputs(frames, output, metrics=None, fps=4):
     """Write the strip PNG at `output`, and `<stem>.gif`, `<stem>.mp4` (ping-pong

@@ -320,7 +320,7 @@ def run_pipeline(config, runner="DirectRunner", num_workers=None, running_mode="
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     """The atlas of one layer at demo size: 64 units of conv4_2 (VGG19), 64 px, 48 steps,

@@ -187,7 +187,7 @@ def classifier_for_demo(model):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     """Rows: classes; columns: yosinski (pixels + blur/jitter/L2), fft (Lucid). Skipped,

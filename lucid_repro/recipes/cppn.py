@@ -118,7 +118,7 @@ def morph(weights_a, weights_b, frames=30, size=256):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def save_training(result, cppn_param, output, render_size=1024, fps=15):
     """Write `output` (final image at render_size), `<stem>_training.mp4` and .gif (one

@@ -158,7 +158,7 @@ def demo_layers(model):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     """Dream the bridge photo at two depths (eyes at relu4_2, animals at relu5_2 on VGG19).

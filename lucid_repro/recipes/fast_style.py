@@ -316,7 +316,7 @@ def timed_stylize(net, image, style_weights=None, repeats=3):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro.images import contact_sheet, save_image

@@ -152,7 +152,7 @@ def stacked_ranvgg19(reference, layers, k=4, size=64, steps=64, seed=0, sigma=vg
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True, random_model=None):
     """Inversions of a packaged photo from shallow to deep layers, on `model` and on the

@@ -67,7 +67,7 @@ def visualize(model, objective, size=128, steps=256, param_kind="fft", decorrela
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     """Grid: rows = units; columns = pixel, fft + decorrelate. Returns written paths."""

@@ -139,7 +139,7 @@ def naive_texture(model, objective, size, steps=256, lr=0.05, seed=0, progress=T
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 _LIB = SECTION.settings["library"]
 

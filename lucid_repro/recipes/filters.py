@@ -129,7 +129,7 @@ def colour_share(result, threshold=0.5):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro.images import save_image

@@ -141,7 +141,7 @@ def segment(model, image, class_index=None, layer=None, channel=None, logits_lay
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     """Rows: photos; columns: photo, saliency map, seeds, GrabCut's foreground."""

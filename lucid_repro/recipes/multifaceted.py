@@ -125,7 +125,7 @@ def multifaceted(model, layer, channel, collection, top=12, clusters=3, size=128
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro.collection import ImageCollection

@@ -179,7 +179,7 @@ def same_source_share(collection, result):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def variants_collection(sources, size):
     """The demo's collection: the first `sources` images of the default collection, each

@@ -158,7 +158,7 @@ def display_map(result):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     """Rows: photos; columns: photo, the drop map over the photo, the drop map. A model

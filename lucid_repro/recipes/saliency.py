@@ -178,7 +178,7 @@ def edge_correlation(smap, image):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     """Rows: photos; columns: photo, vanilla map, guided map, guided gradient (RGB),

@@ -241,7 +241,7 @@ def compare_params(model, content, style_image, config=None, params=PARAMS, step
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def comparison_sheet(content, style_image, results):
     """One row: content, the style image (cut to the content's size), each result."""

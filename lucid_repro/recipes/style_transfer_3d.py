@@ -263,7 +263,7 @@ def view_losses(model, renderer, texture, content_texture, style_image, loss, vi
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 _LIB = SECTION.settings["library"]
 

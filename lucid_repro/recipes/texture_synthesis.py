@@ -219,7 +219,7 @@ def center_crop(image, size):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     """Texture of a packaged painting on `model` and on the random VGG19 (He et al.):

@@ -135,7 +135,7 @@ def sheet_rows(result):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     from lucid_repro.collection import ImageCollection

@@ -131,7 +131,7 @@ def plot(results, size=256, max_points=1000):
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     """Fractions of aligned trials, independent vs shared; a PNG and a JSON. `model`

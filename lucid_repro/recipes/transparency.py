@@ -126,7 +126,7 @@ def attribution_correlation(model, objective, rgba, backgrounds=4, block=8, seed
 
 
 # ----------------------------------------------------------------------------- make demo
-# What `make demo` runs (`SECTION.run_demo`): the only file I/O of this module.
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def save_outputs(rgba, output, metrics=None):
     """`output`: the RGBA PNG (gamma-encoded RGB + alpha); `<stem>_checkerboard.png`,

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from lucid_repro.errors import UserError
 from lucid_repro.models.base import FeatureModel
-from lucid_repro.optvis import attribution, objectives, render
+from lucid_repro.optvis import objectives, render
 from lucid_repro.recipes import class_vis
 from lucid_repro.optvis.param import box_pixel_image
 from regression import check_regression, regression

@@ -9,7 +9,7 @@ from PIL import Image
 
 from lucid_repro.errors import UserError
 from lucid_repro.images import load_image
-from lucid_repro.optvis import attribution, objectives
+from lucid_repro.optvis import attribution
 from lucid_repro.recipes import saliency
 from regression import check_regression, nudge, regression
 from test_class_vis import tiny_classifier
