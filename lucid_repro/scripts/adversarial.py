@@ -11,8 +11,8 @@ perturbation size (L-inf, L2), the steps and the final score or feature distance
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, optimizer_flags
 from lucid_repro.recipes.adversarial import SECTION
+from lucid_repro.scripts import common, limit_flags, optimizer_flags
 
 D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 

@@ -9,8 +9,8 @@ adjacent frames, the objective value, the settings).
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, preset_flags
 from lucid_repro.recipes.aligned_interpolation import SECTION
+from lucid_repro.scripts import common, limit_flags, preset_flags
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()

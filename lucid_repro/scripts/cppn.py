@@ -14,8 +14,8 @@ Morph (no network needed):
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, preset_flags
 from lucid_repro.recipes.cppn import SECTION
+from lucid_repro.scripts import common, limit_flags, preset_flags
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()

@@ -9,8 +9,8 @@ keeps it reasonable on a CPU (~1 min at 256 px on VGG19).
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags
 from lucid_repro.recipes.deepdream import SECTION
+from lucid_repro.scripts import common, limit_flags
 
 D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 

@@ -9,8 +9,8 @@ relative reconstruction loss ||phi(x) - phi(x0)||^2 / ||phi(x0)||^2 and stores i
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, optimizer_flags, preset_flags, random_vgg_flags
 from lucid_repro.recipes.feature_inversion import SECTION
+from lucid_repro.scripts import common, limit_flags, optimizer_flags, preset_flags, random_vgg_flags
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()

@@ -10,8 +10,8 @@ timings). --naive optimizes a flat 2D image instead and wraps it on the mesh
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, mesh_flags, preset_flags
 from lucid_repro.recipes.feature_vis_3d import SECTION
+from lucid_repro.scripts import common, limit_flags, mesh_flags, preset_flags
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()

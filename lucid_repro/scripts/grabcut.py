@@ -12,8 +12,8 @@ import os
 
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, preset_flags
 from lucid_repro.recipes.grabcut import SECTION
+from lucid_repro.scripts import common, limit_flags, preset_flags
 
 D = SECTION.row("library")
 common.define_model_flags()

@@ -13,8 +13,8 @@ import os
 
 from absl import flags
 
-from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
 from lucid_repro.recipes.multifaceted import SECTION
+from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
 
 D = SECTION.row("library")
 common.define_model_flags()

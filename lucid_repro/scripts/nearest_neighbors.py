@@ -12,8 +12,8 @@ Without --images: the offline default collection (packaged photos + scikit-image
 """
 from absl import flags
 
-from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
 from lucid_repro.recipes.nearest_neighbors import SECTION
+from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
 
 D = SECTION.row("library")
 common.define_model_flags()

@@ -13,8 +13,8 @@ import os
 
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags
 from lucid_repro.recipes.saliency import SECTION
+from lucid_repro.scripts import common, limit_flags
 
 D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 

@@ -13,8 +13,8 @@ style_transfer_3d_naive_).
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, mesh_flags, preset_flags
 from lucid_repro.recipes.style_transfer_3d import SECTION
+from lucid_repro.scripts import common, limit_flags, mesh_flags, preset_flags
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()

@@ -10,8 +10,8 @@ in <output stem>.json.
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, optimizer_flags, preset_flags, random_vgg_flags
 from lucid_repro.recipes.texture_synthesis import SECTION
+from lucid_repro.scripts import common, limit_flags, optimizer_flags, preset_flags, random_vgg_flags
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()

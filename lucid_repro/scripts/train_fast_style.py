@@ -15,11 +15,11 @@ previews every --preview_every steps (`<stem>_previews.png`) and the losses
 """
 from absl import flags
 
-from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
+from lucid_repro.models.transform_net import NORMS
 from lucid_repro.recipes.fast_style import SECTION
+from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
 
 D = SECTION.row("library")
-NORMS = ("batch", "instance", "conditional_instance")   # models.transform_net.NORMS (no TF here)
 common.define_model_flags()
 common.define_checkpoint_flags()
 limit_flags.define(memory=True)

@@ -10,8 +10,8 @@ mean alpha and the correlation between alpha and the objective's attribution
 """
 from absl import flags
 
-from lucid_repro.scripts import common, limit_flags, preset_flags
 from lucid_repro.recipes.transparency import SECTION
+from lucid_repro.scripts import common, limit_flags, preset_flags
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
