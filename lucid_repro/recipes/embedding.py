@@ -8,6 +8,8 @@ assignment minimising the total squared distance between an image's 2D point and
 cell (scipy's `linear_sum_assignment`), as Karpathy's grid version does with a greedy
 search. How well an embedding keeps the features' neighbourhoods is measured by
 scikit-learn's `trustworthiness`.
+
+The demo runs on the nearest-neighbour demo's collection and reuses its cached activations.
 """
 import dataclasses
 import os

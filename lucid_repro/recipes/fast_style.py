@@ -16,6 +16,9 @@ Training is the project's one loop, `render.render`, with:
 The loop's checkpoint, resume, progress bar, NaN stop and Ctrl-C handling apply unchanged.
 The recorded pictures (`thresholds`) are previews: a fixed content image through the
 network, once per style.
+
+The demo: a one-style network against the Gatys optimization on the same loss, instance vs
+batch norm, a two-style network against two one-style networks.
 """
 import dataclasses
 import functools
