@@ -13,7 +13,7 @@ OUT ?= outputs
 demo: setup
 	$(PY) -m lucid_repro.scripts.demo --output_dir=$(OUT) $(DEMO_FLAGS)
 
-# `make demo` runs each section's "demo" settings row (lucid_repro/sections/<section>.py,
+# `make demo` runs each section's "demo" settings row (lucid_repro/recipes/<section>.py,
 # SECTION.settings); the article's exact settings are each script's --preset=article (e.g.
 # `python -m lucid_repro.scripts.cppn --preset=article`). demo-full passes DEMO_FLAGS through
 # (e.g. `make demo-full DEMO_FLAGS="--sections=cppn"`).

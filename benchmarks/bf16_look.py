@@ -1,5 +1,5 @@
 """Benchmark (not a test; issue 29): equal look at bfloat16. The atlas demo's units (VGG19
-conv4_2, 64 px, 48 steps, batch 8: sections/atlas.py's demo row) rendered with float32 and
+conv4_2, 64 px, 48 steps, batch 8: recipes/atlas.py's demo row) rendered with float32 and
 with bfloat16 network compute (models.precision.with_precision), as --precision=auto does
 on a CPU whose verdict is bfloat16 (Zen 4: issue 29's measurement). On a CPU where bf16
 is slow this shows the look, not the speed. Prints per unit the objective ratio bf16 /
@@ -21,7 +21,7 @@ import tensorflow as tf  # noqa: E402
 from lucid_repro import image_stats, models  # noqa: E402
 from lucid_repro.models.precision import auto_precision, describe_choice, with_precision  # noqa: E402
 from lucid_repro.optvis.units import UnitRenderer  # noqa: E402
-from lucid_repro.sections.atlas import SECTION  # noqa: E402
+from lucid_repro.recipes.atlas import SECTION  # noqa: E402
 
 
 def main():

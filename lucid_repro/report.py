@@ -1,7 +1,7 @@
 """One page to see everything: `<output_dir>/index.html`, built from what `make demo` (or
 the scripts) left in an output folder.
 
-The page only lays out what the sections declare (`lucid_repro.sections.registry()`, one
+The page only lays out what the sections declare (`lucid_repro.recipes.registry()`, one
 `Section` per technique, in the article's order, then the classic toolbox): the figures
 (animations play inline), the claim in one sentence, the section's numbers (its `numbers`
 reads its own JSON files) beside the article's, its settings sentence (filled from its
@@ -25,8 +25,8 @@ import shutil
 import time
 
 from lucid_repro.images import atomic_path
-from lucid_repro.sections import registry
-from lucid_repro.sections.base import read_json
+from lucid_repro.declaration import read_json
+from lucid_repro.recipes import registry
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report_static")
 MODEL_VIEWER = "model-viewer-umd.min.js"

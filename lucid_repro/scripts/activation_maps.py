@@ -8,8 +8,8 @@ spatial layer.
 """
 from absl import flags
 
+from lucid_repro.recipes.activation_maps import SECTION
 from lucid_repro.scripts import common, limit_flags, preset_flags
-from lucid_repro.sections.activation_maps import SECTION
 
 D = SECTION.row("library")
 common.define_model_flags()

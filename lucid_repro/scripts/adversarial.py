@@ -11,8 +11,8 @@ perturbation size (L-inf, L2), the steps and the final score or feature distance
 """
 from absl import flags
 
+from lucid_repro.recipes.adversarial import SECTION
 from lucid_repro.scripts import common, limit_flags, optimizer_flags
-from lucid_repro.sections.adversarial import SECTION
 
 D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 
@@ -36,7 +36,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     from lucid_repro.images import load_image, save_image
 
-    # cheap checks first: bad flags and images fail before TensorFlow is imported
+    # cheap checks first: bad flags and images fail before the model loads
     target = (FLAGS.target or "").strip()
     if not target:
         raise common.UserError("--target is required: a class index, or a guide image path")

@@ -9,8 +9,8 @@ adjacent frames, the objective value, the settings).
 """
 from absl import flags
 
+from lucid_repro.recipes.aligned_interpolation import SECTION
 from lucid_repro.scripts import common, limit_flags, preset_flags
-from lucid_repro.sections.aligned_interpolation import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
@@ -54,7 +54,6 @@ def main(argv):
     stem = os.path.splitext(FLAGS.output)[0]
     common.check_writable_output(FLAGS.output, also=[stem + ext for ext in (".gif", ".mp4", ".json")])
     check_memory()
-    from lucid_repro.sections import aligned_interpolation as ai_files  # TensorFlow: after the cheap checks
     from lucid_repro.recipes import aligned_interpolation as ai
     ai.parse_unit(a), ai.parse_unit(b)
     shared = FLAGS.shared and not FLAGS.no_shared
@@ -67,7 +66,7 @@ def main(argv):
     metrics.update({"from": a, "to": b, "model": FLAGS.model, "steps": FLAGS.steps, "lr": FLAGS.lr,
                     "transforms": not FLAGS.no_transforms, "preset": preset_flags.record()})
     common.with_model_info(metrics, model)
-    paths = ai_files.save_outputs(frames, FLAGS.output, metrics, fps=FLAGS.fps)
+    paths = ai.save_outputs(frames, FLAGS.output, metrics, fps=FLAGS.fps)
     print(f"{'shared' if shared else 'independent'} interpolation {a} -> {b}: adjacent-frame SSIM "
           f"{metrics['ssim']:.3f}, pixel correlation {metrics['corr']:.3f}")
     print("wrote " + ", ".join(paths))

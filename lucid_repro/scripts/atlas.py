@@ -10,7 +10,7 @@ FlinkRunner, SparkRunner) with the runner's own options in --pipeline_options, e
 --pipeline_options="--project=P --region=R --temp_location=gs://B/tmp --setup_file=./setup.py";
 --output_dir must then be a filesystem the workers and this launcher share. A second run
 with the same flags skips the units whose tile and record exist and verify
-(--overwrite renders everything again). See lucid_repro/sections/atlas.py for the files.
+(--overwrite renders everything again). See lucid_repro/recipes/atlas.py for the files.
 """
 import os
 import shlex
@@ -54,7 +54,7 @@ RUNNERS = ("DirectRunner", "DataflowRunner", "FlinkRunner", "SparkRunner", "Port
 
 def main(argv):
     from lucid_repro.errors import UserError
-    from lucid_repro.sections import atlas
+    from lucid_repro.recipes import atlas
 
     common.positive("size", FLAGS.size)
     common.positive("steps", FLAGS.steps)

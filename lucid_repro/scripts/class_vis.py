@@ -10,8 +10,8 @@ with --logits_layer. The offline VGG19 has no classifier head and is refused.
 """
 from absl import flags
 
+from lucid_repro.recipes.class_vis import SECTION
 from lucid_repro.scripts import common, limit_flags
-from lucid_repro.sections.class_vis import SECTION
 
 D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 

@@ -14,8 +14,8 @@ Morph (no network needed):
 """
 from absl import flags
 
+from lucid_repro.recipes.cppn import SECTION
 from lucid_repro.scripts import common, limit_flags, preset_flags
-from lucid_repro.sections.cppn import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
@@ -71,16 +71,14 @@ def main(argv):
         [stem + "_training.mp4", stem + "_training.gif", stem + ".npz", stem + ".json"]
     common.check_writable_output(FLAGS.output, also=beside)
     check_memory(morph_mode)
-    # TensorFlow is imported only after the cheap checks
     from lucid_repro.optvis import objectives
     from lucid_repro.optvis.param.cppn import load_weights
-    from lucid_repro.sections import cppn as cppn_files
     from lucid_repro.recipes import cppn
 
     if morph_mode:
         a, b = load_weights(FLAGS.interpolate_from), load_weights(FLAGS.interpolate_to)
         frames = cppn.morph(a, b, frames=FLAGS.frames, size=FLAGS.render_size)
-        paths = cppn_files.save_morph(frames, FLAGS.output, fps=FLAGS.fps)
+        paths = cppn.save_morph(frames, FLAGS.output, fps=FLAGS.fps)
         print("wrote " + ", ".join(paths))
         return
     objective = objectives.as_objective(FLAGS.objective)
@@ -91,8 +89,8 @@ def main(argv):
                            progress=FLAGS.progress, num_layers=FLAGS.layers,
                            num_hidden_channels=FLAGS.width, activation=FLAGS.activation,
                            normalize=FLAGS.normalize, relu_override=FLAGS.relu_override)
-    paths = cppn_files.save_training(result, p, FLAGS.output, render_size=FLAGS.render_size, fps=FLAGS.fps)
-    from lucid_repro.sections import write_json
+    paths = cppn.save_training(result, p, FLAGS.output, render_size=FLAGS.render_size, fps=FLAGS.fps)
+    from lucid_repro.declaration import write_json
     paths.append(write_json(stem + ".json", {
         "objective": FLAGS.objective, "model": FLAGS.model, "start": float(-result.losses[0]),
         "final": float(-result.losses[-1]), "preset": preset_flags.record()}))

@@ -9,8 +9,8 @@ keeps it reasonable on a CPU (~1 min at 256 px on VGG19).
 """
 from absl import flags
 
+from lucid_repro.recipes.deepdream import SECTION
 from lucid_repro.scripts import common, limit_flags
-from lucid_repro.sections.deepdream import SECTION
 
 D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 
@@ -34,7 +34,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     from lucid_repro.images import load_any_image, load_image, to_channels
 
-    # cheap checks first: bad flags and images fail before TensorFlow is imported
+    # cheap checks first: bad flags and images fail before the model loads
     common.positive("max_side", FLAGS.max_side)
     common.positive("octaves", FLAGS.octaves)
     common.positive("steps", FLAGS.steps)

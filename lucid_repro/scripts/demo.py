@@ -1,11 +1,11 @@
 """`make demo`: every figure at demo size, offline on VGG19, into --output_dir, then one
 page to see them all: <output_dir>/index.html (`lucid_repro.report`).
 
-The sections are `lucid_repro.sections.demo_sections()` (the one registry; each section
-module declares its `SECTION` and has a `demo(model, output_dir, quick, progress)` that
+The sections are `lucid_repro.recipes.demo_sections()` (the one registry; each recipe
+declares its `SECTION` and has a `demo(model, output_dir, quick, progress)` that
 runs its "demo" settings row, or its "quick" row with --quick); a section
 that cannot run here (e.g. class visualization without classifier weights) raises
-`sections.SectionSkipped` with the reason, which is printed and listed in the report.
+`declaration.SectionSkipped` with the reason, which is printed and listed in the report.
 One progress line per section: k/N, the section's time, the elapsed time and an estimate
 of what is left. `<output_dir>/demo.json` records, per section, its status, time and files.
 """
@@ -20,7 +20,7 @@ from lucid_repro.scripts import common
 common.define_model_flags()
 common.define_checkpoint_flags()
 flags.DEFINE_string("output_dir", "outputs", "where to write the figures")
-flags.DEFINE_list("sections", [], "run only these sections (default: all; the names are lucid_repro/sections/<name>.py)")
+flags.DEFINE_list("sections", [], "run only these sections (default: all; the names are lucid_repro/recipes/<name>.py)")
 flags.DEFINE_bool("quick", False, "tiny sizes (seconds per section), for smoke tests")
 flags.DEFINE_bool("report", True, "write <output_dir>/index.html at the end")
 FLAGS = flags.FLAGS
@@ -36,8 +36,8 @@ def time_left(done, todo, elapsed):
     (each section's `expected_seconds`: one `make demo` on the 2-core build machine, shared
     with other jobs, BUILD_NOTES "The HTML report"), scaled by how the finished ones
     compared with their expectation."""
-    from lucid_repro import sections
-    expected = {s.name: s.expected_seconds for s in sections.registry()}
+    from lucid_repro import recipes
+    expected = {s.name: s.expected_seconds for s in recipes.registry()}
     expected_done = sum(expected.get(n, 60) for n in done)
     scale = elapsed / expected_done if expected_done > 0 and elapsed > 0 else 1.0
     return scale * sum(expected.get(n, 60) for n in todo)
@@ -52,7 +52,8 @@ def cpu_seconds():
 
 def main(argv):
     from lucid_repro import report
-    from lucid_repro.sections import SectionSkipped, demo_sections, write_json
+    from lucid_repro.declaration import SectionSkipped, write_json
+    from lucid_repro.recipes import demo_sections
     runnable = demo_sections()
     unknown = [s for s in FLAGS.sections if s not in {r.name for r in runnable}]
     if unknown:

@@ -13,8 +13,8 @@ import os
 
 from absl import flags
 
+from lucid_repro.recipes.embedding import SECTION
 from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
-from lucid_repro.sections.embedding import SECTION
 
 D = SECTION.row("library")
 common.define_model_flags()
@@ -38,7 +38,7 @@ def main(argv):
     record_path = os.path.splitext(FLAGS.output)[0] + ".json"
     common.check_writable_output(FLAGS.output)
     common.check_writable_output(record_path)
-    images = collection_flags.load()          # bad folders fail before TensorFlow loads
+    images = collection_flags.load()          # bad folders fail before the model loads
     if len(images) < 3:
         raise common.UserError(f"an embedding needs at least 3 images; the collection has {len(images)}")
     side = -(-len(images) // max(1, int(len(images) ** 0.5)))
@@ -51,7 +51,7 @@ def main(argv):
     from lucid_repro.activations import feature_layer, layer_activations
     from lucid_repro.images import save_image
     from lucid_repro.recipes import embedding as recipe
-    from lucid_repro.sections import write_json
+    from lucid_repro.declaration import write_json
     model = common.load_model_from_flags()
     layer = feature_layer(model, FLAGS.layer)
     features = layer_activations(model, layer, images, size=FLAGS.size, batch_size=FLAGS.batch_size,

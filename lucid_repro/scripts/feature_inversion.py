@@ -9,8 +9,8 @@ relative reconstruction loss ||phi(x) - phi(x0)||^2 / ||phi(x0)||^2 and stores i
 """
 from absl import flags
 
+from lucid_repro.recipes.feature_inversion import SECTION
 from lucid_repro.scripts import common, limit_flags, optimizer_flags, preset_flags, random_vgg_flags
-from lucid_repro.sections.feature_inversion import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
@@ -41,7 +41,7 @@ def main(argv):
     from lucid_repro.errors import UserError
     from lucid_repro.models.families import family_of
     from lucid_repro.images import to_channels
-    from lucid_repro.sections import write_json
+    from lucid_repro.declaration import write_json
     from lucid_repro.recipes import feature_inversion as fi
 
     for name in ("size", "steps", "lr"):

@@ -9,8 +9,8 @@ python -m lucid_repro.scripts.feature_vis --accentuate=photo.jpg --objective=con
 """
 from absl import flags
 
+from lucid_repro.recipes.feature_vis import SECTION
 from lucid_repro.scripts import common, limit_flags
-from lucid_repro.sections.feature_vis import SECTION
 
 D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 

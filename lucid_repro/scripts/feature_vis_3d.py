@@ -10,8 +10,8 @@ timings). --naive optimizes a flat 2D image instead and wraps it on the mesh
 """
 from absl import flags
 
+from lucid_repro.recipes.feature_vis_3d import SECTION
 from lucid_repro.scripts import common, limit_flags, mesh_flags, preset_flags
-from lucid_repro.sections.feature_vis_3d import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
@@ -25,11 +25,11 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     preset_flags.apply(SECTION)
-    # cheap checks first: bad sizes and meshes fail in a second, before TensorFlow loads
+    # cheap checks first: bad sizes and meshes fail in a second, before the model loads
     mesh = mesh_flags.check_and_load_mesh(batch=1)
 
     from lucid_repro.optvis import objectives
-    from lucid_repro.sections import feature_vis_3d
+    from lucid_repro.recipes import feature_vis_3d
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
     paths = feature_vis_3d.run(model, objective, FLAGS.output_dir, mesh=mesh,

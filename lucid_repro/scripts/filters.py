@@ -10,8 +10,8 @@ kernels of Caffe-preprocessed models flipped to RGB); any other as one grayscale
 """
 from absl import flags
 
+from lucid_repro.recipes.filters import SECTION
 from lucid_repro.scripts import common, limit_flags, preset_flags
-from lucid_repro.sections.filters import SECTION
 
 D = SECTION.row("library")
 common.define_model_flags()

@@ -12,8 +12,8 @@ import os
 
 from absl import flags
 
+from lucid_repro.recipes.grabcut import SECTION
 from lucid_repro.scripts import common, limit_flags, preset_flags
-from lucid_repro.sections.grabcut import SECTION
 
 D = SECTION.row("library")
 common.define_model_flags()
@@ -33,7 +33,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     from lucid_repro.images import contact_sheet, load_image, save_image
-    from lucid_repro.sections import write_json
+    from lucid_repro.declaration import write_json
     record = preset_flags.apply(SECTION)
     for name in ("size", "iterations"):
         common.positive(name, getattr(FLAGS, name))
@@ -49,7 +49,7 @@ def main(argv):
     common.check_writable_output(FLAGS.output, also=(mask_path, json_path))
     from lucid_repro.assets import find_image
     path = FLAGS.image or find_image("bridge.jpg", "content")
-    load_image(path, max_side=FLAGS.size)          # cheap: a bad photo fails before TensorFlow
+    load_image(path, max_side=FLAGS.size)          # cheap: a bad photo fails before the model loads
     import numpy as np
     from lucid_repro.optvis import attribution
     from lucid_repro.recipes import grabcut

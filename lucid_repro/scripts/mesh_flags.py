@@ -1,5 +1,5 @@
 """Flags shared by the 3D scripts (a mesh, its texture, random views, a turntable),
-checked in a second, before TensorFlow loads."""
+checked in a second, before the model loads."""
 from absl import flags
 
 from lucid_repro.scripts import common

@@ -13,8 +13,8 @@ import os
 
 from absl import flags
 
+from lucid_repro.recipes.multifaceted import SECTION
 from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
-from lucid_repro.sections.multifaceted import SECTION
 
 D = SECTION.row("library")
 common.define_model_flags()
@@ -47,13 +47,13 @@ def main(argv):
                                "an image")
     json_path = os.path.splitext(FLAGS.output)[0] + ".json"
     common.check_writable_output(FLAGS.output, also=(json_path,))
-    collection = collection_flags.load()          # a bad folder fails before TensorFlow
+    collection = collection_flags.load()          # a bad folder fails before the model loads
     if FLAGS.top > len(collection):
         raise common.UserError(f"--top={FLAGS.top} is larger than the collection ({len(collection)} images)")
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.recipes import multifaceted
-    from lucid_repro.sections import write_json
-    from lucid_repro.sections.multifaceted import describe
+    from lucid_repro.declaration import write_json
+    from lucid_repro.recipes.multifaceted import describe
     model = common.load_model_from_flags()
     facets = multifaceted.multifaceted(model, FLAGS.layer, FLAGS.channel, collection, top=FLAGS.top,
                                        clusters=FLAGS.clusters, size=FLAGS.size, steps=FLAGS.steps, lr=FLAGS.lr,

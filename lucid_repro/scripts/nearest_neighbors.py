@@ -12,8 +12,8 @@ Without --images: the offline default collection (packaged photos + scikit-image
 """
 from absl import flags
 
+from lucid_repro.recipes.nearest_neighbors import SECTION
 from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
-from lucid_repro.sections.nearest_neighbors import SECTION
 
 D = SECTION.row("library")
 common.define_model_flags()
@@ -40,7 +40,7 @@ def main(argv):
     except ValueError:
         raise common.UserError(f"--queries must be comma-separated image indices, got {FLAGS.queries!r}") from None
     common.check_writable_output(FLAGS.output)
-    images = collection_flags.load()          # bad folders fail before TensorFlow loads
+    images = collection_flags.load()          # bad folders fail before the model loads
     from lucid_repro.recipes import nearest_neighbors as recipe
     recipe.check_k(FLAGS.k, len(images))
     queries = recipe.check_queries(queries, len(images))

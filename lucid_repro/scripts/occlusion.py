@@ -13,8 +13,8 @@ import os
 
 from absl import flags
 
+from lucid_repro.recipes.occlusion import SECTION
 from lucid_repro.scripts import common, limit_flags, preset_flags
-from lucid_repro.sections.occlusion import SECTION
 
 D = SECTION.row("library")
 common.define_model_flags()
@@ -34,7 +34,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     from lucid_repro.images import contact_sheet, load_any_image, save_image, to_channels
-    from lucid_repro.sections import write_json
+    from lucid_repro.declaration import write_json
     record = preset_flags.apply(SECTION)
     for name in ("patch", "stride", "size", "batch_size"):
         common.positive(name, getattr(FLAGS, name))
@@ -49,7 +49,7 @@ def main(argv):
     common.check_writable_output(FLAGS.output, also=(json_path,))
     from lucid_repro.assets import find_image
     path = FLAGS.image or find_image("bridge.jpg", "content")
-    h, w = load_any_image(path, max_side=FLAGS.size).shape[:2]    # cheap: before TensorFlow
+    h, w = load_any_image(path, max_side=FLAGS.size).shape[:2]    # cheap: before the model loads
     if FLAGS.layer is None and FLAGS.patch > min(h, w):
         raise common.UserError(f"--patch={FLAGS.patch} is larger than the image ({h}x{w} at --size={FLAGS.size})")
     from lucid_repro.optvis import attribution

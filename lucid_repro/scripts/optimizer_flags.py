@@ -1,8 +1,8 @@
 """--optimizer, one definition for every script that offers it (the Gram family, feature
 inversion, adversarial images): "adam" (the scripts' default, with --lr) or "lbfgs"
 (limited-memory BFGS with a line search, `optvis.lbfgs`: one step = one iteration,
-the pixels' box as bounds; --lr unused). No TensorFlow here: the scripts check their
-flags before it loads."""
+the pixels' box as bounds; --lr unused). The scripts check their
+flags before the model loads."""
 from absl import flags
 
 FLAGS = flags.FLAGS

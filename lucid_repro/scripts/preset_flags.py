@@ -1,5 +1,5 @@
 """--preset: run a script at one row of its section's settings table
-(`lucid_repro.sections.<name>.SECTION.settings`, see `lucid_repro.sections.base`).
+(`lucid_repro.recipes.<name>.SECTION.settings`, see `lucid_repro.declaration`).
 
     library  the script's flag defaults (the default preset; `--help` shows these values)
     demo     what `make demo` runs
@@ -12,7 +12,7 @@ Flags given on the command line win over the preset (absl's `FLAGS[name].present
 values that are not flags of the script (e.g. the demo's list of units) are not applied.
 `record()` is what the run's JSON stores: the preset's name and every resolved value.
 
-No TensorFlow here: the declarations are plain data, read while the flags are defined.
+The declarations are plain data (`lucid_repro.declaration`), read while the flags are defined.
 """
 from absl import flags
 

@@ -1,6 +1,6 @@
 """Write <output_dir>/index.html from an output folder (what `make demo` or the scripts
 wrote): `python -m lucid_repro.scripts.report --output_dir=outputs`. `make demo` writes
-it at the end too. Needs neither TensorFlow nor the network."""
+it at the end too. Needs no network (the declarations it lays out are the recipes')."""
 import os
 import sys
 

@@ -13,8 +13,8 @@ import os
 
 from absl import flags
 
+from lucid_repro.recipes.saliency import SECTION
 from lucid_repro.scripts import common, limit_flags
-from lucid_repro.sections.saliency import SECTION
 
 D = SECTION.row("library")   # the flags' defaults: the declaration's library row
 
@@ -38,7 +38,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     from lucid_repro.images import load_any_image, save_image, to_channels
 
-    # cheap checks first: bad flags and images fail before TensorFlow is imported
+    # cheap checks first: bad flags and images fail before the model loads
     common.positive("size", FLAGS.size)
     class_index = FLAGS["class"].value
     if class_index is not None and class_index < 0:

@@ -11,8 +11,8 @@ losses and stores them in <output stem>.json.
 """
 from absl import flags
 
+from lucid_repro.recipes.style_transfer import SECTION
 from lucid_repro.scripts import common, limit_flags, optimizer_flags, preset_flags, random_vgg_flags
-from lucid_repro.sections.style_transfer import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
@@ -56,8 +56,8 @@ def main(argv):
 
     from lucid_repro.assets import load, resize_longer_side, resolve_image
     from lucid_repro.images import save_image
-    from lucid_repro.sections import write_json
-    from lucid_repro.sections.style_transfer import comparison_sheet, format_summary, summary
+    from lucid_repro.declaration import write_json
+    from lucid_repro.recipes.style_transfer import comparison_sheet, format_summary, summary
     from lucid_repro.recipes import style_transfer as st
 
     preset_flags.apply(SECTION)

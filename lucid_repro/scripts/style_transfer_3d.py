@@ -13,8 +13,8 @@ style_transfer_3d_naive_).
 """
 from absl import flags
 
+from lucid_repro.recipes.style_transfer_3d import SECTION
 from lucid_repro.scripts import common, limit_flags, mesh_flags, preset_flags
-from lucid_repro.sections.style_transfer_3d import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
@@ -45,7 +45,6 @@ FLAGS = flags.FLAGS
 def main(argv):
     from lucid_repro.errors import UserError
     from lucid_repro.assets import load_square
-    from lucid_repro.sections import style_transfer_3d as style_transfer_3d_files
     from lucid_repro.recipes import style_transfer_3d
 
     preset_flags.apply(SECTION)
@@ -60,10 +59,10 @@ def main(argv):
     model = common.load_model_from_flags()
     cfg = style_transfer_3d.style_config(model, FLAGS.style_layers, FLAGS.content_layer,
                                          FLAGS.content_weight, batch_mode=FLAGS.batch_mode)
-    paths = style_transfer_3d_files.run(model, FLAGS.style, FLAGS.output_dir, mesh=mesh,
-                                        style_decay=FLAGS.style_decay, cfg=cfg,
-                                        spread_views=FLAGS.spread_views, gram_average=FLAGS.gram_average,
-                                        extra={"preset": preset_flags.record()}, **mesh_flags.run_options())
+    paths = style_transfer_3d.run(model, FLAGS.style, FLAGS.output_dir, mesh=mesh,
+                                  style_decay=FLAGS.style_decay, cfg=cfg,
+                                  spread_views=FLAGS.spread_views, gram_average=FLAGS.gram_average,
+                                  extra={"preset": preset_flags.record()}, **mesh_flags.run_options())
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")
 

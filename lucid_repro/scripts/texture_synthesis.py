@@ -10,8 +10,8 @@ in <output stem>.json.
 """
 from absl import flags
 
+from lucid_repro.recipes.texture_synthesis import SECTION
 from lucid_repro.scripts import common, limit_flags, optimizer_flags, preset_flags, random_vgg_flags
-from lucid_repro.sections.texture_synthesis import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
@@ -49,7 +49,7 @@ def main(argv):
     from lucid_repro.errors import UserError
     from lucid_repro.models.families import family_of
     from lucid_repro.images import contact_sheet, save_image
-    from lucid_repro.sections import write_json
+    from lucid_repro.declaration import write_json
     from lucid_repro.recipes import texture_synthesis as ts
 
     for name in ("size", "steps", "lr"):

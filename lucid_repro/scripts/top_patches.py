@@ -14,8 +14,8 @@ import os
 
 from absl import flags
 
+from lucid_repro.recipes.top_patches import SECTION
 from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
-from lucid_repro.sections.top_patches import SECTION
 
 D = SECTION.row("library")
 common.define_model_flags()
@@ -32,21 +32,21 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    from lucid_repro.sections.atlas import parse_channels
+    from lucid_repro.recipes.atlas import parse_channels
     record = preset_flags.apply(SECTION)
     for name in ("k", "size", "batch_size"):
         common.positive(name, getattr(FLAGS, name))
     channels = parse_channels(FLAGS.channels)
     json_path = os.path.splitext(FLAGS.output)[0] + ".json"
     common.check_writable_output(FLAGS.output, also=(json_path,))
-    collection = collection_flags.load()          # a bad folder fails before TensorFlow
+    collection = collection_flags.load()          # a bad folder fails before the model loads
     if FLAGS.k > len(collection):
         raise common.UserError(f"--k={FLAGS.k} is larger than the collection ({len(collection)} images): "
                                "one patch per image")
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.recipes import top_patches
-    from lucid_repro.sections import write_json
-    from lucid_repro.sections.top_patches import describe
+    from lucid_repro.declaration import write_json
+    from lucid_repro.recipes.top_patches import describe
     model = common.load_model_from_flags()
     model.check_layer(FLAGS.layer)
     if channels == "all":

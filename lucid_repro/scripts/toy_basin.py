@@ -9,8 +9,8 @@ trials align about half the time; the shared parameter makes alignment likely.
 """
 from absl import flags
 
+from lucid_repro.recipes.toy_basin import SECTION
 from lucid_repro.scripts import common, limit_flags
-from lucid_repro.sections.toy_basin import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 limit_flags.define(memory=True)

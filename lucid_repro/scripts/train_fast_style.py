@@ -15,11 +15,11 @@ previews every --preview_every steps (`<stem>_previews.png`) and the losses
 """
 from absl import flags
 
+from lucid_repro.models.transform_net import NORMS
+from lucid_repro.recipes.fast_style import SECTION
 from lucid_repro.scripts import collection_flags, common, limit_flags, preset_flags
-from lucid_repro.sections.fast_style import SECTION
 
 D = SECTION.row("library")
-NORMS = ("batch", "instance", "conditional_instance")   # models.transform_net.NORMS (no TF here)
 common.define_model_flags()
 common.define_checkpoint_flags()
 limit_flags.define(memory=True)
@@ -70,7 +70,7 @@ def main(argv):
     from lucid_repro.images import contact_sheet, save_image
     from lucid_repro.optvis.checkpoint import Interrupted
     from lucid_repro.recipes import fast_style
-    from lucid_repro.sections import write_json
+    from lucid_repro.declaration import write_json
     model = common.load_model_from_flags()
     config = fast_style.style_config(model, style_layers=FLAGS.style_layers, content_layers=FLAGS.content_layers)
     thresholds = sorted(set(range(FLAGS.preview_every, FLAGS.steps, FLAGS.preview_every)) | {FLAGS.steps})

@@ -10,8 +10,8 @@ mean alpha and the correlation between alpha and the objective's attribution
 """
 from absl import flags
 
+from lucid_repro.recipes.transparency import SECTION
 from lucid_repro.scripts import common, limit_flags, preset_flags
-from lucid_repro.sections.transparency import SECTION
 
 D = SECTION.row("library")      # the flags' defaults: the declaration's "library" row
 common.define_model_flags()
@@ -43,8 +43,8 @@ def main(argv):
         raise UserError(f"--crop {FLAGS.crop} is larger than the smallest random rescale of the image "
                         f"({round(FLAGS.size * 0.6)} = 0.6 x --size)")
     check_memory()
-    from lucid_repro.optvis import objectives  # TensorFlow: after the cheap checks
-    from lucid_repro.sections import transparency
+    from lucid_repro.optvis import objectives
+    from lucid_repro.recipes import transparency
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
     objectives.check_against(objective, model)

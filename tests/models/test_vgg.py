@@ -1,6 +1,5 @@
 import os
 import pickle
-import struct
 
 import numpy as np
 import pytest

@@ -18,7 +18,7 @@ from lucid_repro.gl.sampler import sample_texture
 from lucid_repro.gl.texture_param import FlatStyleParam, StyleTransferTextureParam, TextureParam
 from lucid_repro import assets
 from lucid_repro.gl import turntable
-from lucid_repro.sections import style_transfer_3d
+from lucid_repro.recipes import style_transfer_3d
 from lucid_repro.recipes import feature_vis_3d
 from regression import check_regression, nudge, regression
 from script_checks import run_script
@@ -187,7 +187,6 @@ def test_style_transfer_3d_tiny_outputs(vgg19, tmp_path, bunny):
 
 
 def test_naive_baseline_wraps_flat_image(vgg19, tmp_path, bunny):
-    from lucid_repro.sections import feature_vis_3d
     paths = feature_vis_3d.run(vgg19, "conv3_1:5", str(tmp_path), bunny, texture_size=32, view_size=32,
                                steps=2, frames=2, naive=True, naive_size=24, progress=False,
                                extra={"preset": {"name": "demo"}})

@@ -120,20 +120,20 @@ def test_embedding_grid_is_one_to_one_and_keeps_layout():
 
 
 def test_quick_demos_write_their_figures_and_reuse_the_cache(vgg19, tmp_path, monkeypatch):
-    from lucid_repro import sections
+    from lucid_repro import recipes
     monkeypatch.setenv(activations.CACHE_ENV, str(tmp_path / "cache"))
     out = {}
     for name in ("filters", "activation_maps", "nearest_neighbors"):
-        paths = sections.get(name).run_demo(vgg19, str(tmp_path / name), quick=True, progress=False)
+        paths = recipes.get(name).run_demo(vgg19, str(tmp_path / name), quick=True, progress=False)
         assert paths and all(os.path.isfile(p) for p in paths), name
         out[name] = json.load(open([p for p in paths if p.endswith(".json")][0]))
     # the embedding demo reads the activations the neighbours demo cached: the model never runs
     monkeypatch.setattr(activations, "_forward", lambda *a: pytest.fail("the network ran again"))
-    paths = sections.get("embedding").run_demo(vgg19, str(tmp_path / "embedding"), quick=True, progress=False)
+    paths = recipes.get("embedding").run_demo(vgg19, str(tmp_path / "embedding"), quick=True, progress=False)
     assert {os.path.basename(p) for p in paths} == {"embedding_pca.png", "embedding_tsne.png", "embedding.json"}
     nn = out["nearest_neighbors"]
     assert nn["images"] == 9 and nn["layer"] == "pool5"
     # a photo's mirrored/recoloured copies are found again in feature space at least as well as in pixels
     assert nn["same_source"]["feature"] >= nn["same_source"]["pixel"]
-    rows = sections.get("nearest_neighbors").numbers(str(tmp_path))
+    rows = recipes.get("nearest_neighbors").numbers(str(tmp_path))
     assert rows and "—" not in rows[0][1]

@@ -121,6 +121,5 @@ def test_script_bad_input_one_line_exit_2(tmp_path, package_data, args, needle):
 
 
 def test_quick_demo_writes_its_figure(vgg19, tmp_path):
-    from lucid_repro.sections import adversarial as recipe
-    paths = recipe.demo(vgg19, str(tmp_path), quick=True, progress=False)
+    paths = adversarial.demo(vgg19, str(tmp_path), quick=True, progress=False)
     assert paths and os.path.basename(paths[0]) == "adversarial_grid.png" and all(os.path.isfile(p) for p in paths)

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from lucid_repro.errors import UserError
 from lucid_repro.models.base import FeatureModel
-from lucid_repro.optvis import attribution, objectives, render
+from lucid_repro.optvis import objectives, render
 from lucid_repro.recipes import class_vis
 from lucid_repro.optvis.param import box_pixel_image
 from regression import check_regression, regression
@@ -120,10 +120,9 @@ def test_regression_yosinski_on_a_vgg19_channel(vgg19):
 def test_demo_skips_without_classifier(vgg19, tmp_path):
     if class_vis.classifier_for_demo(vgg19)[0] is not None:
         pytest.skip("InceptionV1 weights are cached here")
-    from lucid_repro.sections import SectionSkipped
-    from lucid_repro.sections import class_vis as class_vis_files
+    from lucid_repro.declaration import SectionSkipped
     with pytest.raises(SectionSkipped, match="no classifier head"):
-        class_vis_files.demo(vgg19, str(tmp_path), quick=True, progress=False)
+        class_vis.demo(vgg19, str(tmp_path), quick=True, progress=False)
     assert not os.listdir(tmp_path)
 
 

@@ -119,6 +119,5 @@ def test_corrupt_image(tmp_path):
 
 
 def test_quick_demo_writes_its_figure(vgg19, tmp_path):
-    from lucid_repro.sections import deepdream as recipe
-    paths = recipe.demo(vgg19, str(tmp_path), quick=True, progress=False)
+    paths = deepdream.demo(vgg19, str(tmp_path), quick=True, progress=False)
     assert paths and os.path.basename(paths[0]) == "deepdream_grid.png" and all(os.path.isfile(p) for p in paths)

@@ -1,5 +1,5 @@
 """Faithfulness (issue 13): the article row of every article section's settings table
-(`lucid_repro.sections.<name>.SECTION`) pins the reference's numbers (the article / Lucid's
+(`lucid_repro.recipes.<name>.SECTION`) pins the reference's numbers (the article / Lucid's
 notebooks; VGG19 stand-ins where the article used GoogLeNet, Lucid's exact units with
 --model=inception_v1). The tables below are written out by hand from the notebooks
 (BUILD_NOTES "Faithfulness: settings per section"): a silent change of a number in a
@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 from absl import flags
 
-from lucid_repro import sections
+from lucid_repro import recipes
 from lucid_repro.optvis import style
 from lucid_repro.scripts import preset_flags
 
@@ -85,7 +85,7 @@ PAPER = {
 
 @pytest.mark.parametrize("section", sorted(PAPER))
 def test_paper_preset_pins_the_papers_settings(section):
-    declared = sections.get(section)
+    declared = recipes.get(section)
     assert declared.sources["paper"]          # the paper row says where its numbers come from
     for family, expected in PAPER[section].items():
         assert declared.row("paper", family) == expected, (section, family)
@@ -99,7 +99,7 @@ def test_paper_preset_pins_the_papers_settings(section):
 
 @pytest.mark.parametrize("section", sorted(REFERENCE))
 def test_article_preset_pins_the_reference(section):
-    declared = sections.get(section)
+    declared = recipes.get(section)
     assert {"library", "demo", "quick", "article"} <= set(declared.rows)
     assert declared.sources["article"]        # every article row says where its numbers come from
     for family, expected in REFERENCE[section].items():
@@ -128,10 +128,10 @@ def test_2d_inception_config_is_lucids():
 def test_library_row_is_what_a_plain_run_did():
     # the "library" row (the scripts' flag defaults) keeps the behaviour of the old default
     # preset (and the regression references)
-    assert sections.get("style_transfer_3d").row("library", "vgg19") == dict(
+    assert recipes.get("style_transfer_3d").row("library", "vgg19") == dict(
         mesh="bunny", texture_size=512, view_size=224, steps=300, lr=0.05, frames=24, spread_views=16,
         style_decay=0.95, gram_average="first", batch_mode="lucid", style="starry_night")
-    assert sections.get("feature_vis_3d").row("library", "vgg19")["texture_size"] == 512
+    assert recipes.get("feature_vis_3d").row("library", "vgg19")["texture_size"] == 512
 
 
 def test_apply_keeps_explicit_flags():
@@ -144,7 +144,7 @@ def test_apply_keeps_explicit_flags():
     flags.DEFINE_float("lr", 0.03, "", flag_values=fv)
     flags.DEFINE_string("objective", "conv4_2:17", "", flag_values=fv)
     fv(["prog", "--preset=article", "--steps=7"])
-    rec = preset_flags.apply(sections.get("transparency"), flag_values=fv)
+    rec = preset_flags.apply(recipes.get("transparency"), flag_values=fv)
     assert (fv.size, fv.crop, fv.steps, fv.lr) == (320, 160, 7, 0.03)
     assert rec["name"] == "article" and rec["overridden"] == ["steps"] and rec["values"]["steps"] == 7
 

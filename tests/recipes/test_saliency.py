@@ -9,7 +9,7 @@ from PIL import Image
 
 from lucid_repro.errors import UserError
 from lucid_repro.images import load_image
-from lucid_repro.optvis import attribution, objectives
+from lucid_repro.optvis import attribution
 from lucid_repro.recipes import saliency
 from regression import check_regression, nudge, regression
 from test_class_vis import tiny_classifier
@@ -158,6 +158,5 @@ def test_script_bad_input_one_line_exit_2(tmp_path, package_data, args, needle):
 
 
 def test_quick_demo_writes_its_figure(vgg19, tmp_path):
-    from lucid_repro.sections import saliency as recipe
-    paths = recipe.demo(vgg19, str(tmp_path), quick=True, progress=False)
+    paths = saliency.demo(vgg19, str(tmp_path), quick=True, progress=False)
     assert paths and os.path.basename(paths[0]) == "saliency_grid.png" and all(os.path.isfile(p) for p in paths)

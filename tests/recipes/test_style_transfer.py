@@ -10,7 +10,7 @@ from lucid_repro import assets
 from lucid_repro.errors import UserError
 from lucid_repro.models.base import FeatureModel
 from lucid_repro.optvis import style
-from lucid_repro.sections.style_transfer import format_summary, summary
+from lucid_repro.recipes.style_transfer import format_summary, summary
 from lucid_repro.recipes import style_transfer as st
 from script_checks import assert_refused, run_script
 from regression import check_regression, nudge, regression

@@ -3,7 +3,7 @@ import json
 import os
 import re
 
-from lucid_repro.sections import demo_sections
+from lucid_repro.recipes import demo_sections
 from script_checks import run_script
 
 SECTIONS = [s.name for s in demo_sections()]

@@ -5,8 +5,6 @@ every image loads, no console errors, the 3D viewer draws something and the pict
 changes when the camera orbits; the page fits a phone's width."""
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,7 +12,8 @@ import pytest
 from lucid_repro import browser
 from lucid_repro.gl.mesh import Mesh
 from lucid_repro.images import save_gif, save_image, save_mp4
-from lucid_repro.sections import write_json
+from lucid_repro.declaration import write_json
+from script_checks import run_script
 
 SKIP_REASON = "vgg19 has no classifier head and no InceptionV1 weights are cached"
 
@@ -72,8 +71,7 @@ def folder(tmp_path_factory):
                      "toy_basin": {"status": "done", "seconds": 3.0},
                      "style_transfer_3d": {"status": "done", "seconds": 30.0},
                      "class_vis": {"status": "skipped", "seconds": 0.1, "reason": SKIP_REASON}}})
-    r = subprocess.run([sys.executable, "-m", "lucid_repro.scripts.report", f"--output_dir={out}"],
-                       capture_output=True, text=True, timeout=300)
+    r = run_script("report", [f"--output_dir={out}"], out, timeout=300)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == f"report: {out / 'index.html'}"
     return out
@@ -99,8 +97,7 @@ def test_page_content_and_offline(folder):
 
 
 def test_report_rejects_missing_folder(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "lucid_repro.scripts.report", f"--output_dir={tmp_path}/nope"],
-                       capture_output=True, text=True, timeout=120)
+    r = run_script("report", [f"--output_dir={tmp_path}/nope"], tmp_path, timeout=120)
     assert r.returncode == 2 and r.stderr.strip().startswith("error:")
 
 

@@ -1,8 +1,8 @@
 """Random-weight VGG19 (He, Wang & Hopcroft 2016): a report-only section. Its figures and
 numbers come from the texture_synthesis and feature_inversion demos, which run the random
 VGG19 beside the trained one (`Family.random_counterpart`)."""
-from lucid_repro.sections import feature_inversion, texture_synthesis
-from lucid_repro.sections.base import Section
+from lucid_repro.declaration import Section
+from lucid_repro.recipes import feature_inversion, texture_synthesis
 
 
 def numbers(out):

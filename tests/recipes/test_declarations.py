@@ -5,7 +5,8 @@ source of its settings, and everything else reads it. Checked here:
   a plain run uses), and every value of the library / article rows is a flag of the script;
 * `make demo` and the report iterate the one registry; the report's settings sentence is
   the declaration's, filled from its demo row;
-* the declarations load without TensorFlow (the scripts read them while defining flags);
+* the registry finds every recipe that declares a SECTION; a script imports TensorFlow (its
+  recipe does) before parsing flags, and a bad input still prints one `error:` line;
 * no model-name string tests outside `lucid_repro/models/` (model knowledge is on the
   model's family, `lucid_repro.models.families`).
 """
@@ -18,9 +19,8 @@ import sys
 
 import pytest
 
-from lucid_repro import sections
-from lucid_repro.sections.base import ROWS
-from script_checks import run_script
+from lucid_repro import recipes
+from lucid_repro.declaration import ROWS
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -28,39 +28,109 @@ ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH
 # new technique's script is checked without being listed here)
 SCRIPTS = {}
 for _path in sorted(glob.glob(os.path.join(ROOT, "lucid_repro", "scripts", "*.py"))):
-    _m = re.search(r"^from lucid_repro\.sections\.(\w+) import SECTION$", open(_path).read(), re.M)
+    _m = re.search(r"^from lucid_repro\.recipes\.(\w+) import SECTION$", open(_path).read(), re.M)
     if _m:
         SCRIPTS[os.path.basename(_path)[:-3]] = _m.group(1)
 
-_FLAG_DUMP = """
-import importlib, json, sys
+# One fresh interpreter (what `python -m lucid_repro.scripts.X` starts as) imports the
+# scripts package (TensorFlow, quietly) and the recipes once, with its stderr captured, then
+# forks a child per script: the child imports the script (absl defines its flags: each
+# script needs its own process) and sends back the flags' defaults. One more child runs a
+# script with a bad input, as `python -m` would. A fresh interpreter per script would pay
+# TensorFlow's import (about 5 s) each time.
+_SCRIPT_RUNS = """
+import importlib, json, os, runpy, sys, tempfile
 from absl import flags
-m = importlib.import_module("lucid_repro.scripts." + sys.argv[1])
-own = {n: flags.FLAGS[n].default for n in flags.FLAGS}
-print(json.dumps({"own": own, "all": sorted(flags.FLAGS), "tf": "tensorflow" in sys.modules}, default=str))
+tmp = tempfile.mkdtemp()
+
+def fork(child):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        code = 1
+        try:
+            with os.fdopen(w, "w") as f:
+                json.dump(child(), f, default=str)
+            code = 0
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+        os._exit(code)
+    os.close(w)
+    with os.fdopen(r) as f:
+        text = f.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        sys.exit("a child failed")
+    return json.loads(text)
+
+def redirected(fd, path):
+    saved = os.dup(fd)
+    out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(out, fd)
+    os.close(out)
+    return saved
+
+sys.stderr.flush()
+saved = redirected(2, os.path.join(tmp, "import_stderr"))
+import lucid_repro.scripts
+from lucid_repro import recipes
+recipes.registry()
+sys.stderr.flush()
+os.dup2(saved, 2)
+found = {"import_stderr": open(os.path.join(tmp, "import_stderr")).read(), "flags": {}}
+
+def flags_of(script):
+    importlib.import_module("lucid_repro.scripts." + script)
+    return {"own": {n: flags.FLAGS[n].default for n in flags.FLAGS}, "all": sorted(flags.FLAGS)}
+
+for script in sys.argv[2:]:
+    found["flags"][script] = fork(lambda: flags_of(script))
+
+def bad_run():
+    module, *args = json.loads(sys.argv[1])
+    for fd in (1, 2):
+        redirected(fd, os.path.join(tmp, str(fd)))
+    sys.argv = [module, *args]
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    sys.stdout.flush(), sys.stderr.flush()
+    return {"returncode": code, "stdout": open(os.path.join(tmp, "1")).read(),
+            "stderr": open(os.path.join(tmp, "2")).read()}
+
+found["bad_run"] = fork(bad_run)
+print(json.dumps(found))
 """
+BAD_RUN = ["lucid_repro.scripts.style_transfer_3d", "--style_batch=content", "--texture_size=0",
+           "--output_dir=/nonexistent/never-written"]
 
 
-def _flags_of(script):
-    r = subprocess.run([sys.executable, "-c", _FLAG_DUMP, script], capture_output=True, text=True,
-                       env=ENV, timeout=300, cwd=ROOT)
+@pytest.fixture(scope="module")
+def script_runs():
+    r = subprocess.run([sys.executable, "-c", _SCRIPT_RUNS, json.dumps(BAD_RUN), *SCRIPTS], capture_output=True,
+                       text=True, env=ENV, timeout=600, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-2000:]
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
-def script_flags():
-    return {s: _flags_of(s) for s in SCRIPTS}
+def script_flags(script_runs):
+    return script_runs["flags"]
 
 
 def test_registry_is_complete_and_ordered():
-    names = [s.name for s in sections.registry()]
-    assert names == sections.names() and len(set(names)) == len(names)
+    names = [s.name for s in recipes.registry()]
+    assert names == recipes.names() and len(set(names)) == len(names)
     assert names[:6] == ["aligned_interpolation", "style_transfer", "cppn", "transparency", "feature_vis_3d",
                          "style_transfer_3d"]           # the article's order first
-    assert set(names) == {f[:-3] for f in os.listdir(os.path.dirname(sections.__file__))
-                          if f.endswith(".py") and f not in ("__init__.py", "base.py")}
-    for s in sections.registry():
+    folder = os.path.dirname(recipes.__file__)      # every recipe that declares a SECTION, found by its text
+    assert set(names) == {f[:-3] for f in os.listdir(folder) if f.endswith(".py")
+                          and re.search(r"^SECTION = Section\(", open(os.path.join(folder, f)).read(), re.M)}
+    for s in recipes.registry():
         assert s.title and s.claim and s.part in ("article", "classic")
         assert set(s.rows) <= set(ROWS) and set(s.sources) == set(s.settings), s.name
         if s.runs:
@@ -72,9 +142,8 @@ def test_registry_is_complete_and_ordered():
 
 @pytest.mark.parametrize("script", sorted(SCRIPTS))
 def test_script_defaults_are_the_library_row(script, script_flags):
-    declared = sections.get(SCRIPTS[script])
+    declared = recipes.get(SCRIPTS[script])
     info = script_flags[script]
-    assert not info["tf"], f"importing scripts.{script} (defining its flags) loaded TensorFlow"
     library = declared.row("library")
     own = info["own"]
     for key, value in library.items():
@@ -94,7 +163,7 @@ def test_report_settings_text_is_the_declarations(tmp_path):
     from lucid_repro import report
     page = open(report.write_report(str(tmp_path)), encoding="utf-8").read()
     import html
-    for s in sections.registry():
+    for s in recipes.registry():
         if s.in_report:
             assert html.escape(s.settings_text(), quote=True) in page, s.name
 
@@ -103,19 +172,18 @@ def test_demo_iterates_the_registry():
     from lucid_repro.scripts import demo
     assert not hasattr(demo, "SECTIONS") and not hasattr(demo, "EXPECTED_SECONDS")
     assert demo.time_left(["cppn"], ["toy_basin"], 104.0) == pytest.approx(
-        sections.get("toy_basin").expected_seconds)
+        recipes.get("toy_basin").expected_seconds)
 
 
 def test_demo_rows_are_what_demo_runs(monkeypatch):
     # a section's demo() reads its row: change the row, the demo follows (no second copy)
-    from lucid_repro.sections import toy_basin
+    from lucid_repro.recipes import toy_basin
     seen = {}
 
     def fake_compare(trials, steps, lr, sd, progress):
         seen.update(trials=trials, steps=steps, lr=lr, sd=sd)
         raise RuntimeError("stop")
-    import lucid_repro.recipes.toy_basin as recipe
-    monkeypatch.setattr(recipe, "compare", fake_compare)
+    monkeypatch.setattr(toy_basin, "compare", fake_compare)
     with pytest.raises(RuntimeError):
         toy_basin.demo(None, "unused", quick=True, progress=False)
     assert seen == toy_basin.SECTION.row("quick")
@@ -138,13 +206,18 @@ def test_no_model_name_tests_outside_models():
     assert not hits, "\n".join(hits)
 
 
-def test_deprecated_style_batch_flag_warns_and_works(tmp_path):
-    r = run_script("style_transfer_3d", ["--style_batch=content", "--texture_size=0",
-                                         f"--output_dir={tmp_path / 'o'}"], ROOT, env=ENV, timeout=300)
-    assert r.returncode == 2
-    assert "warning: --style_batch is deprecated; use --batch_mode" in r.stdout
-    lines = [l for l in r.stderr.strip().splitlines() if l.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:") and "--texture_size" in lines[0], r.stderr
+def test_scripts_import_tensorflow_quietly(script_runs):
+    # a fresh interpreter importing the scripts package and every recipe (TensorFlow with
+    # them) writes nothing on stderr: a script's bad input stays one `error:` line
+    assert script_runs["import_stderr"] == ""
+
+
+def test_deprecated_style_batch_flag_warns_and_works(script_runs):
+    r = script_runs["bad_run"]            # BAD_RUN, run as `python -m` runs it
+    assert r["returncode"] == 2
+    assert "warning: --style_batch is deprecated; use --batch_mode" in r["stdout"]
+    lines = [l for l in r["stderr"].strip().splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "--texture_size" in lines[0], r["stderr"]
 
 
 def test_scripts_define_only_the_flag_groups_they_use(script_flags):

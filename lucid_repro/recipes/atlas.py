@@ -28,8 +28,24 @@ import os
 import time
 from typing import List, Optional
 
+from lucid_repro.declaration import Section
 from lucid_repro.images import atomic_path
-from lucid_repro.sections.base import Section
+
+
+SECTION = Section(
+    name="atlas", part="classic", order=160, title="Unit atlas",
+    claim="Every channel of a layer, one feature visualization each (python -m lucid_repro.scripts.atlas).",
+    settings={
+        # layer None: the family's demo layer (conv4_2 on VGG19), else the model's middle layer
+        "demo": dict(layer=None, units=64, size=64, steps=48, batch=8, precision="auto"),
+        "quick": dict(layer=None, units=4, size=32, steps=4, batch=4, precision="auto"),
+    },
+    sources={"demo": "ours: 64 units at demo size through the Beam pipeline; precision auto: bfloat16 where "
+                     "this CPU's timed conv step says so (issue 29)", "quick": "ours: smoke tests"},
+    describe="{units} units, {size} px, {steps} steps, batch {batch}",
+    expected_seconds=100, in_report=False,     # the report links the atlas by its manifest.json
+)
+
 
 MANIFEST = "manifest.json"
 PAGE = "index.html"
@@ -303,20 +319,8 @@ def run_pipeline(config, runner="DirectRunner", num_workers=None, running_mode="
     return finish(config, records, seconds=seconds, runner=runner, workers=num_workers), len(todo)
 
 
-SECTION = Section(
-    name="atlas", part="classic", order=160, title="Unit atlas",
-    claim="Every channel of a layer, one feature visualization each (python -m lucid_repro.scripts.atlas).",
-    settings={
-        # layer None: the family's demo layer (conv4_2 on VGG19), else the model's middle layer
-        "demo": dict(layer=None, units=64, size=64, steps=48, batch=8, precision="auto"),
-        "quick": dict(layer=None, units=4, size=32, steps=4, batch=4, precision="auto"),
-    },
-    sources={"demo": "ours: 64 units at demo size through the Beam pipeline; precision auto: bfloat16 where "
-                     "this CPU's timed conv step says so (issue 29)", "quick": "ours: smoke tests"},
-    describe="{units} units, {size} px, {steps} steps, batch {batch}",
-    expected_seconds=100, in_report=False,     # the report links the atlas by its manifest.json
-)
-
+# ----------------------------------------------------------------------------- make demo
+# What `make demo` runs (`SECTION.run_demo`) and the writers of its files.
 
 def demo(model, output_dir, quick=False, progress=True):
     """The atlas of one layer at demo size: 64 units of conv4_2 (VGG19), 64 px, 48 steps,

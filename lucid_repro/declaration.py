@@ -1,12 +1,12 @@
-"""A technique's declaration: `Section`, written once per section module
-(`lucid_repro/sections/<name>.py`, `SECTION = Section(...)`) and read by everything that
+"""A technique's declaration: `Section`, written once at the top of its recipe
+(`lucid_repro/recipes/<name>.py`, `SECTION = Section(...)`) and read by everything that
 needs its data: the script's flag defaults and `--preset` (`scripts/preset_flags.py`),
-`make demo` (`scripts/demo.py`, through `lucid_repro.sections.registry`), the notebooks
+`make demo` (`scripts/demo.py`, through `lucid_repro.recipes.registry`), the notebooks
 (`colab/src/<name>.py`), and the HTML report (its title, claim, figures, numbers and
-settings sentence).
+settings sentence). Also here: what the declarations and their `demo()`s share
+(`write_json`, `SectionSkipped`, and `read_json` / `fmt` / `dig` for the report numbers).
 
-No TensorFlow here, nor in a section module's top level: scripts read the declaration
-while absl defines their flags, before the cheap checks (TensorFlow loads after them).
+No TensorFlow here (the recipe that holds a declaration imports it; this module does not).
 
 The settings table, `settings`: row name -> {name: value}, plus an optional "by_model"
 dict (model family, `lucid_repro.models.families`, -> values that replace the common ones
@@ -27,6 +27,8 @@ import json
 import os
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from lucid_repro.images import atomic_path
+
 ROWS = ("library", "demo", "quick", "article", "paper")
 NO_NUMBER = "none given (the article shows this qualitatively)"
 
@@ -35,7 +37,7 @@ Row = Tuple[str, str, str]          # a report row: (quantity, ours, article)
 
 @dataclasses.dataclass(frozen=True)
 class Section:
-    name: str                       # the module, the demo's folder, the report's anchor
+    name: str                       # the recipe module, the demo's folder, the report's anchor
     title: str
     part: str                       # "article" | "classic": where the report puts it
     claim: str                      # one sentence, the report's "Claim."
@@ -60,7 +62,7 @@ class Section:
 
     @property
     def module(self):
-        return f"lucid_repro.sections.{self.name}"
+        return f"lucid_repro.recipes.{self.name}"
 
     @property
     def demo_folder(self):
@@ -98,7 +100,7 @@ class Section:
         return self.describe.format_map(_Blank(values))
 
     def run_demo(self, model, output_dir, quick=False, progress=True):
-        """`make demo`'s part: the section module's demo()."""
+        """`make demo`'s part: the recipe's demo()."""
         import importlib
         return importlib.import_module(self.module).demo(model, output_dir, quick=quick, progress=progress)
 
@@ -160,3 +162,19 @@ def dig(d, *keys):
             return None
         d = d[k]
     return d
+
+
+# ----------------------------------------------------------------------------- writing an output dir
+
+class SectionSkipped(Exception):
+    """Raised by a section's demo() that cannot run here (e.g. no classifier weights);
+    the message is the reason, which `make demo` prints and the report lists."""
+
+
+def write_json(path, record):
+    """Write a JSON record atomically (temp file + rename)."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w") as f:
+            json.dump(record, f, indent=1, sort_keys=False)
+            f.write("\n")
+    return os.fspath(path)
