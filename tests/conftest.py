@@ -47,3 +47,18 @@ def _perturbed_initial_values(monkeypatch):
     if regression.perturbation() is not None:
         regression.perturb_render_params(monkeypatch)
     yield
+
+
+@pytest.fixture(scope="session")
+def any_models():
+    """Issue 25's test matrix as FeatureModels (tests/any_models.py; random weights): name ->
+    (model, the layer its tests read)."""
+    import numpy as np
+    from any_models import band_cnn, cifar_cnn, digit_cnn, tiny_vit, two_input_model
+    from lucid_repro import models
+    return {"gray28": (models.from_keras(digit_cnn(), preprocess="tf"), "conv2"),
+            "bands4": (models.from_keras(band_cnn(4), preprocess="none"), "conv2"),
+            "cifar32": (models.from_keras(cifar_cnn(), preprocess="tf"), "conv2"),
+            "vit": (models.from_keras(tiny_vit(blocks=1), preprocess="none"), "block0_out"),
+            "two_inputs": (models.from_keras(two_input_model(), preprocess="none", input_name="pixels",
+                                             input_values={"meta": np.array([0.5, -1.0], np.float32)}), "conv")}

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
+from any_models import band_cnn, tiny_vit, two_input_model
 from script_checks import assert_refused, run_script
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -49,14 +50,6 @@ def gray_classifier(keras=tf.keras):
     accuracy = (net.predict(xt * 2 - 1, verbose=0).argmax(-1) == yt).mean()
     assert accuracy > 0.9, accuracy
     return net
-
-
-def band_cnn(bands=4):
-    L = tf.keras.layers
-    tf.keras.utils.set_random_seed(1)
-    return tf.keras.Sequential([tf.keras.Input((None, None, bands)), L.Conv2D(8, 3, activation="relu", name="conv1"),
-                                L.Conv2D(8, 3, activation="relu", name="conv2"), L.GlobalAveragePooling2D(name="gap"),
-                                L.Dense(3, name="logits")], name="band_cnn")
 
 
 @pytest.fixture(scope="module")
@@ -235,17 +228,6 @@ def test_models_saved_by_keras_2_load(tmp_path):
     np.testing.assert_allclose(np.exp(log_probs), expected, atol=1e-5)
 
 
-def two_input_model():
-    L = tf.keras.layers
-    tf.keras.utils.set_random_seed(2)
-    pixels = tf.keras.Input((None, None, 1), name="pixels")
-    meta = tf.keras.Input((2,), name="meta")
-    x = L.Conv2D(4, 3, activation="relu", name="conv")(pixels)
-    x = L.GlobalAveragePooling2D(name="gap")(x)
-    x = L.Concatenate(name="joined")([x, L.Dense(4, name="meta_dense")(meta)])
-    return tf.keras.Model([pixels, meta], L.Dense(3, name="logits")(x), name="two_inputs")
-
-
 def test_models_of_several_inputs_name_the_image_one(tmp_path):
     from lucid_repro import models
     from lucid_repro.errors import UserError
@@ -285,41 +267,6 @@ def test_a_subclassed_model_is_refused_clearly():
     net(tf.zeros((1, 8, 8, 3)))
     with pytest.raises(UserError, match="subclassed Keras model"):
         models.from_keras(net, preprocess="none")
-
-
-class ClassToken(tf.keras.layers.Layer):
-    """Prepends a learned class token to [B, N, C] tokens (the test ViT's)."""
-
-    def build(self, shape):
-        self.token = self.add_weight(shape=(1, 1, shape[-1]), initializer="random_normal", name="token")
-
-    def call(self, x):
-        return tf.concat([tf.tile(self.token, [tf.shape(x)[0], 1, 1]), x], 1)
-
-
-class TakeClassToken(tf.keras.layers.Layer):
-    def call(self, x):
-        return x[:, 0]
-
-
-def tiny_vit(size=16, patch=4, width=8, blocks=2):
-    """A tiny random-weight ViT: patch embedding, class token, position embedding, pre-norm
-    blocks (2-head attention, MLP), the class token's logits."""
-    L = tf.keras.layers
-    tf.keras.utils.set_random_seed(3)
-    image = tf.keras.Input((size, size, 3))
-    g = size // patch
-    x = L.Conv2D(width, patch, strides=patch, name="patch_embed")(image)
-    x = L.Reshape((g * g, width), name="tokens")(x)
-    x = ClassToken(name="cls")(x)
-    x = L.Add(name="pos")([x, L.Embedding(g * g + 1, width, name="pos_embed")(tf.range(g * g + 1)[None])])
-    for i in range(blocks):
-        h = L.LayerNormalization(name=f"block{i}_ln1")(x)
-        x = L.Add(name=f"block{i}_attn_out")([x, L.MultiHeadAttention(2, width // 2, name=f"block{i}_attn")(h, h)])
-        h = L.Dense(2 * width, activation="gelu", name=f"block{i}_mlp1")(L.LayerNormalization(name=f"block{i}_ln2")(x))
-        x = L.Add(name=f"block{i}_out")([x, L.Dense(width, name=f"block{i}_mlp2")(h)])
-    logits = L.Dense(5, name="logits")(TakeClassToken(name="take_cls")(x))
-    return tf.keras.Model(image, logits, name="tiny_vit")
 
 
 def test_vit_token_layers_take_channel_neuron_and_direction_objectives():
