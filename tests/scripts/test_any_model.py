@@ -293,10 +293,21 @@ def test_vit_token_layers_take_channel_neuron_and_direction_objectives():
     assert r.images[-1].shape == (1, 16, 16, 3)
 
 
-def test_unit_atlas_renders_band_units():
-    from lucid_repro import models
-    from lucid_repro.optvis import units
-    fm = models.from_keras(band_cnn(4), preprocess="none")
-    renderer = units.UnitRenderer(fm, "conv2", size=16, steps=2, batch=2)
-    out = renderer.render_batch([0, 1])
-    assert [o["image"].shape for o in out] == [(16, 16, 4)] * 2
+def test_input_name_and_values_flags_pick_the_image_input(tmp_path):
+    """feature_vis on a 2-input .keras model: --input_name + --input_values=file.npz renders;
+    no --input_name, or one that is not an input, is one `error:` line and writes nothing."""
+    two_input_model().save(tmp_path / "two.keras")
+    np.savez(tmp_path / "values.npz", meta=np.array([0.5, -1.0], np.float32))
+    common = [f"--model=keras:{tmp_path / 'two.keras'}", "--preprocess=none", "--objective=conv:0", "--size=16",
+              "--steps=2"]
+    out = tmp_path / "fv.png"
+    r = _run("feature_vis", common + ["--input_name=pixels", f"--input_values={tmp_path / 'values.npz'}",
+                                      f"--output={out}"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert np.asarray(Image.open(out)).shape == (16, 16)     # the image input is grayscale
+    bad = tmp_path / "bad.png"
+    r = _run("feature_vis", common + [f"--output={bad}"], tmp_path)
+    assert_refused(r, "has 2 inputs (pixels, meta): name the image one with --input_name", tmp_path, bad)
+    r = _run("feature_vis", common + ["--input_name=image", f"--input_values={tmp_path / 'values.npz'}",
+                                      f"--output={bad}"], tmp_path)
+    assert_refused(r, "--input_name=image is not an input of two_inputs; its inputs: pixels, meta", tmp_path, bad)
