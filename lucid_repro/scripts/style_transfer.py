@@ -63,7 +63,7 @@ def main(argv):
     import dataclasses
 
     from lucid_repro.assets import load, resize_longer_side, resolve_image
-    from lucid_repro.images import false_colour, save_image
+    from lucid_repro.images import false_colour, save_image, to_channels
     from lucid_repro.sections import write_json
     from lucid_repro.sections.style_transfer import comparison_sheet, format_summary, summary
     from lucid_repro.recipes import style_transfer as st
@@ -93,7 +93,8 @@ def main(argv):
     layers = [l for v in (FLAGS.style_layers, FLAGS.content_layers) if v for l in v.split(",")] or \
         list(random_vgg_layers(st))
     model, report = random_vgg_flags.load_model(content, layers)
-    content, style_image = st.model_images(model, content, style_image)   # the model's bands
+    content = to_channels(content, model.channels, "--content")              # the model's bands
+    style_image = to_channels(style_image, model.channels, "--style")
     config = st.style_config(model, **overrides)
     kinds = st.PARAMS if FLAGS.param == "both" else (FLAGS.param or config.param,)
     results = st.compare_params(model, content, style_image, config, params=kinds, steps=FLAGS.steps,

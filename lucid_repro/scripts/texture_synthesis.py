@@ -72,6 +72,9 @@ def main(argv):
     first = next(iter(textures.values()))
     layers = FLAGS.layers.split(",") if FLAGS.layers else list(ts.GATYS_LAYERS)
     model, report = random_vgg_flags.load_model(first, layers)
+    from lucid_repro.images import to_channels     # the model's bands (gray by luminance; else a .npy)
+    textures = {k: to_channels(v, model.channels, f"--style {k}") for k, v in textures.items()}
+    first = next(iter(textures.values()))
     layers = ts.parse_layers(model, FLAGS.layers)
     options = dict(size=FLAGS.size, steps=FLAGS.steps, param_kind=FLAGS.param or family_of(model).default_param, seed=FLAGS.seed,
                    progress=FLAGS.progress, loss=FLAGS.loss, weighting=FLAGS.weighting,

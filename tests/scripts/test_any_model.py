@@ -311,3 +311,38 @@ def test_input_name_and_values_flags_pick_the_image_input(tmp_path):
     r = _run("feature_vis", common + ["--input_name=image", f"--input_values={tmp_path / 'values.npz'}",
                                       f"--output={bad}"], tmp_path)
     assert_refused(r, "--input_name=image is not an input of two_inputs; its inputs: pixels, meta", tmp_path, bad)
+
+
+def test_style_transfer_and_transparency_scripts_write_bands(tmp_path):
+    """Issue 25, second part, through the scripts: style transfer on a 4-band model takes
+    .npy content / style and writes false-colour PNGs + .npy; transparency on it writes an
+    RGBA false colour + the bands and alpha in .npy; an RGB photo for a 4-band model is one
+    `error:` line, nothing written. (The CPPN script's gray / band writing is checked by
+    hand only: test time.)"""
+    band_cnn(4).save(tmp_path / "bands.keras")
+    rng = np.random.RandomState(0)
+    np.save(tmp_path / "c.npy", rng.uniform(size=(20, 16, 4)).astype(np.float32))
+    np.save(tmp_path / "s.npy", rng.uniform(size=(24, 24, 4)).astype(np.float32))
+    bands = [f"--model=keras:{tmp_path / 'bands.keras'}", "--preprocess=none"]
+    out = tmp_path / "st.png"
+    r = _run("style_transfer", bands + ["--style_layers=conv1,conv2", "--content_layers=conv2", "--size=20",
+                                        "--steps=2", "--param=both", "--bands=3,2,1", f"--content={tmp_path / 'c.npy'}",
+                                        f"--style={tmp_path / 's.npy'}", f"--output={out}"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    fft = np.load(tmp_path / "st_fft.png.npy")
+    assert fft.shape == (1, 20, 16, 4) and np.all(np.isfinite(fft))
+    np.testing.assert_allclose(np.asarray(Image.open(tmp_path / "st_fft.png")) / 255.0, fft[0][..., [3, 2, 1]],
+                               atol=1 / 255)
+    assert np.asarray(Image.open(out)).shape == (20 + 8, 4 * 16 + 20, 3)   # content, style, pixel, fft
+    out = tmp_path / "tr.png"
+    r = _run("transparency", bands + ["--objective=conv2", "--size=20", "--crop=12", "--steps=2",
+                                      f"--output={out}"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    rgba = np.load(tmp_path / "tr.png.npy")
+    assert rgba.shape == (20, 20, 5)
+    png = np.asarray(Image.open(out)) / 255.0
+    assert png.shape == (20, 20, 4)
+    np.testing.assert_allclose(png[..., 3], rgba[..., 4], atol=1 / 255)       # alpha as is; bands 0,1,2 shown
+    out = tmp_path / "tex.png"
+    r = _run("texture_synthesis", bands + ["--layers=conv1", "--size=16", "--steps=2", f"--output={out}"], tmp_path)
+    assert_refused(r, "--style starry_night has 3 channels but the model takes 4", tmp_path, out)
