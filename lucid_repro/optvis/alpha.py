@@ -14,7 +14,8 @@ is random and so cannot help the objective; the objective is also multiplied by
 Transforms here follow `lucid_repro.optvis.transforms`: `t(image, rng)` with the
 render loop's `tf.random.Generator`. `transparency_transforms` ends with
 [gamma-encoded RGB, alpha of the crop]: the render loop feeds the network the RGB
-channels, and `alpha_weighted` reads the crop's alpha as `T("transformed")[..., 3:]`.
+channels, and `alpha_weighted` reads the crop's alpha as `T("transformed")[..., -1:]`
+(alpha is the last channel: the fourth for RGBA, C + 1 for a model of C bands).
 """
 import math
 
@@ -105,8 +106,8 @@ def mean_alpha():
 def alpha_weighted(objective, full_weight=0.5):
     """Lucid's transparency objective: obj * (1 - mean alpha of the crop) +
     full_weight * obj * (1 - mean alpha of the whole image). The crop's alpha is the
-    fourth channel of T("transformed") (use `transparency_transforms`), the whole
-    image's that of T("input")."""
+    last channel of T("transformed") (use `transparency_transforms`), the whole
+    image's that of T("input") (the fourth for RGBA; C + 1 for a model of C bands)."""
     objective = objectives.as_objective(objective)
 
     def fn(T):
@@ -115,8 +116,9 @@ def alpha_weighted(objective, full_weight=0.5):
         full = 1.0 - tf.reduce_mean(image[..., -1:])
         transformed = T("transformed")
         if transformed.shape[-1] != image.shape[-1]:
-            raise UserError(f"alpha_weighted reads the crop's alpha as the fourth channel of the "
-                            f"transformed image, which has shape {transformed.shape}: use "
+            raise UserError(f"alpha_weighted reads the crop's alpha as the last channel of the "
+                            f"transformed image, which has shape {transformed.shape} (the image "
+                            f"{image.shape}): use "
                             f"transforms that keep alpha (alpha.transparency_transforms)")
         crop = 1.0 - tf.reduce_mean(transformed[..., -1:])
         return value * crop + full_weight * value * full
