@@ -143,21 +143,6 @@ def test_parameterizations_follow_the_channels():
     np.testing.assert_array_equal(a, b)
 
 
-def test_recipes_take_the_model_channels(saved):
-    from lucid_repro import models
-    from lucid_repro.recipes import class_vis, feature_vis
-    from lucid_repro.scripts import common
-    folder, _ = saved
-    fm = models.from_keras(band_cnn(4), preprocess="none")
-    assert fm.channels == 4
-    fm.band_correlation = common.read_band_correlation(str(folder / "corr.npy"), 4)
-    r = feature_vis.visualize(fm, "conv2:0", size=20, steps=2, progress=False)
-    assert r.images[-1].shape == (1, 20, 20, 4)
-    r = class_vis.visualize(fm, class_vis.attribution.class_score(fm, 1), "yosinski", size=20, steps=2,
-                            progress=False)
-    assert r.images[-1].shape == (1, 20, 20, 4)
-
-
 def test_photos_become_the_model_bands(tmp_path):
     from lucid_repro.errors import UserError
     from lucid_repro.images import load_any_image, to_channels
@@ -171,32 +156,6 @@ def test_photos_become_the_model_bands(tmp_path):
     np.save(tmp_path / "bad.npy", np.full((4, 4, 4), 2.0, np.float32))
     with pytest.raises(UserError, match=r"values in \[0, 1\]"):
         load_any_image(tmp_path / "bad.npy")
-
-
-def test_deepdream_and_saliency_on_gray_and_band_models(saved):
-    from lucid_repro import models
-    from lucid_repro.images import to_channels
-    from lucid_repro.recipes import deepdream, saliency
-    folder, net = saved
-    photo = np.random.RandomState(2).uniform(size=(SIZE, SIZE, 3)).astype(np.float32)
-    gray = models.from_keras(net, preprocess="tf")
-    assert gray.channels == 1 and gray.fixed_input_size() == (SIZE, SIZE)
-    image = to_channels(photo, gray.channels)
-    result = saliency.compute(gray, image, class_index=3)
-    assert result.map.shape == (SIZE, SIZE) and result.overlay.shape == (SIZE, SIZE, 3)
-    dreamed = deepdream.dream(gray, image, layer="conv2", octaves=1, steps=2, progress=False)
-    assert dreamed.shape == (SIZE, SIZE, 1)
-    bands = models.from_keras(band_cnn(4), preprocess="none")
-    image = np.random.RandomState(3).uniform(size=(20, 20, 4)).astype(np.float32)
-    assert saliency.compute(bands, image, class_index=1).overlay.shape == (20, 20, 3)
-    assert deepdream.dream(bands, image, layer="conv2", octaves=2, steps=2, progress=False).shape == (20, 20, 4)
-    from lucid_repro.recipes import feature_inversion
-    inverted = feature_inversion.invert(bands, image, ["conv1"], steps=2, param_kind="fft", progress=False)
-    assert inverted.image.shape == (20, 20, 4)
-    from lucid_repro.recipes import texture_synthesis
-    texture = texture_synthesis.synthesize(bands, image, ["conv1", "conv2"], size=16, steps=2, param_kind="fft",
-                                           progress=False)
-    assert texture.image.shape == (16, 16, 4)
 
 
 def test_models_saved_by_keras_2_load(tmp_path):
