@@ -80,10 +80,11 @@ def resolve_image(spec, kind):
 
 
 def load(spec, kind, max_side=None, size=None):
-    """Load a path or a name (see `resolve_image`) as float32 RGB [H, W, 3] in [0, 1];
-    size / max_side as `images.load_image`."""
-    from lucid_repro.images import load_image
-    return load_image(resolve_image(spec, kind), size=size, max_side=max_side)
+    """Load a path or a name (see `resolve_image`) as float32 RGB [H, W, 3] in [0, 1]
+    (a `.npy` path: its [H, W, C] bands, `images.load_any_image`); size / max_side as
+    `images.load_image`."""
+    from lucid_repro.images import load_any_image
+    return load_any_image(resolve_image(spec, kind), size=size, max_side=max_side)
 
 
 def load_square(spec, size, kind="styles"):
@@ -105,7 +106,8 @@ def load_square(spec, size, kind="styles"):
 
 
 def resize_longer_side(image, size):
-    """Resize an [H, W, 3] float image so that its longer side is `size` (bicubic)."""
+    """Resize an [H, W, 3] float image so that its longer side is `size` (bicubic; any
+    other channel count: band by band in float, bicubic, clipped to [0, 1])."""
     from PIL import Image
 
     image = np.asarray(image, np.float32)
@@ -118,5 +120,9 @@ def resize_longer_side(image, size):
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
     if (nh, nw) == (h, w):
         return image
+    if image.ndim == 3 and image.shape[-1] != 3:
+        return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(image[..., c]), mode="F")
+                                    .resize((nw, nh), Image.BICUBIC)) for c in range(image.shape[-1])],
+                        -1).clip(0, 1).astype(np.float32)
     im = Image.fromarray((np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)).resize((nw, nh), Image.BICUBIC)
     return np.asarray(im, np.float32) / 255.0

@@ -194,6 +194,15 @@ def false_colour(image, bands=None):
     return image[..., bands]
 
 
+def display_rgb(image, bands=None):
+    """[..., C] -> [..., 3] for RGB-only writers (videos, GIFs): RGB unchanged, gray repeated
+    into three channels, other band counts as `false_colour` of `bands`."""
+    image = np.asarray(image)
+    if image.shape[-1] == 1:
+        return np.repeat(image, 3, axis=-1)
+    return false_colour(image, bands)
+
+
 def contact_sheet(rows, pad=4, background=1.0):
     """Tile a list of rows (each a list of [H, W, 3] images of equal size); a sheet of
     grayscale images [H, W, 1] only is grayscale."""

@@ -47,3 +47,21 @@ def _perturbed_initial_values(monkeypatch):
     if regression.perturbation() is not None:
         regression.perturb_render_params(monkeypatch)
     yield
+
+
+@pytest.fixture(scope="session")
+def any_models():
+    """Issue 25's test matrix as FeatureModels (tests/any_models.py; random weights): name ->
+    (model, the layer its tests read). The 4-band model carries a band correlation matrix."""
+    import numpy as np
+    from any_models import band_cnn, cifar_cnn, digit_cnn, tiny_vit, two_input_model
+    from lucid_repro import models
+    bands = models.from_keras(band_cnn(4), preprocess="none")
+    # what --band_correlation sets: the bands' parameterizations mix through its square root
+    bands.band_correlation = np.array([[1, .8, .5, .2], [.8, 1, .6, .3], [.5, .6, 1, .7], [.2, .3, .7, 1]], np.float32)
+    return {"gray28": (models.from_keras(digit_cnn(), preprocess="tf"), "conv2"),
+            "bands4": (bands, "conv2"),
+            "cifar32": (models.from_keras(cifar_cnn(), preprocess="tf"), "conv2"),
+            "vit": (models.from_keras(tiny_vit(blocks=1), preprocess="none"), "block0_out"),
+            "two_inputs": (models.from_keras(two_input_model(), preprocess="none", input_name="pixels",
+                                             input_values={"meta": np.array([0.5, -1.0], np.float32)}), "conv")}

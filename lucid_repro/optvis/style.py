@@ -181,9 +181,9 @@ def relative_scale(target, kind):
     return value
 
 
-def white_noise(h, w, seed=NOISE_SEED):
-    """The image `auto_weights` measures on: i.i.d. uniform [0, 1] pixels, [1, h, w, 3]."""
-    return np.random.RandomState(seed).uniform(0.0, 1.0, size=(1, h, w, 3)).astype(np.float32)
+def white_noise(h, w, seed=NOISE_SEED, channels=3):
+    """The image `auto_weights` measures on: i.i.d. uniform [0, 1] pixels, [1, h, w, channels]."""
+    return np.random.RandomState(seed).uniform(0.0, 1.0, size=(1, h, w, channels)).astype(np.float32)
 
 
 def auto_weights(model, terms, image):
@@ -223,7 +223,7 @@ def auto_weights(model, terms, image):
 class StyleContentLoss:
     """Targets, per-term weights and losses of one content/style pair on one model.
 
-    content, style_image: [H, W, 3] in [0, 1]. The targets computed here from them are
+    content, style_image: [H, W, C] in [0, 1] (C: the model's input channels). The targets computed here from them are
     the loss's targets in "fixed" mode and the reference of the per-term weights in
     every mode. `objective(decay)` is the loss (negated) for the render loop."""
 
@@ -242,7 +242,7 @@ class StyleContentLoss:
         if c.weighting == "omega":
             # He et al.: omega_l (Eq. 4) for the style layers, Gatys' content loss
             # 1/2 sum (F - P)^2 = (N / 2) x our mean, N = number of activations
-            image = weights_image if weights_image is not None else white_noise(self.h, self.w)
+            image = weights_image if weights_image is not None else white_noise(self.h, self.w, channels=self.content.shape[-1])
             style_terms = {k: v for k, v in self.terms().items() if k.startswith("style/")}
             self.omega.update(auto_weights(model, style_terms, image))
             self.omega.update({f"content/{l}": 0.5 * self.content_acts[l].size for l in c.content_layers})

@@ -76,11 +76,14 @@ def train(model, objective, size=224, steps=STEPS, lr=LEARNING_RATE, every=8, us
     """Optimize a CPPN for `objective`; returns (RenderResult, CPPN). The result's images
     are snapshots every `every` steps (step 0 included): the training-evolution video.
     saturation_penalty: weight of `objectives.saturation_penalized` (0: Lucid's bare
-    objective); `cppn_kwargs` go to `param.cppn` (e.g. decorrelate=True)."""
+    objective); `cppn_kwargs` go to `param.cppn` (e.g. decorrelate=True, RGB models only).
+    The CPPN has as many outputs as the model has input channels."""
     if size <= 0 or steps <= 0 or lr <= 0 or every <= 0:
         raise UserError(f"size, steps, lr and every must be positive, got size={size} steps={steps} "
                         f"lr={lr} every={every}")
     objective = objectives.saturation_penalized(objective, saturation_penalty)
+    # the CPPN draws what the model takes: 1 (gray), 3 (RGB) or C bands (issue 25)
+    cppn_kwargs.setdefault("num_output_channels", model.channels)
     holder = {}
 
     def make():
@@ -96,7 +99,7 @@ def train(model, objective, size=224, steps=STEPS, lr=LEARNING_RATE, every=8, us
 
 
 def image_at(weights_or_cppn, size):
-    """[size, size, 3] image of a CPPN (or its weights / .npz path) at any resolution."""
+    """[size, size, C] image of a CPPN (or its weights / .npz path) at any resolution."""
     p = weights_or_cppn if isinstance(weights_or_cppn, CPPN) else CPPN.from_weights(weights_or_cppn, size)
     return p.image_at(size, batch=1).numpy()[0]
 

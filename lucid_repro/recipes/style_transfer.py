@@ -28,6 +28,7 @@ import tensorflow as tf
 from lucid_repro import assets
 from lucid_repro.declaration import Section, dig, fmt, read_json, write_json
 from lucid_repro.errors import UserError
+from lucid_repro.images import to_channels
 from lucid_repro.optvis import param, render, style
 from lucid_repro.optvis.style_config import GATYS_STYLE_LAYERS
 
@@ -166,7 +167,7 @@ def batch_param(inner, content, style_image=None):
     style_c = tf.constant(style_image)
 
     def fn(offset):
-        crop = tf.slice(style_c, tf.stack([offset[0], offset[1], 0]), [h, w, 3])
+        crop = tf.slice(style_c, tf.stack([offset[0], offset[1], 0]), [h, w, style_image.shape[-1]])
         return tf.concat([inner(), content_c, crop[None]], 0)
     return param.Param(fn, inner.trainable_variables, name="style_transfer_batch")
 
@@ -183,7 +184,7 @@ def crop_inputs(style_shape, h, w):
 
 @dataclasses.dataclass
 class TransferResult:
-    image: np.ndarray                 # [H, W, 3]
+    image: np.ndarray                 # [H, W, C] (the model's channels)
     images: List[np.ndarray]          # at each threshold
     final: Dict[str, Any]             # evaluate() of the final image
     weights: Dict[str, float]         # effective weight of each term
@@ -193,13 +194,23 @@ class TransferResult:
     render_result: Any               # the loop's RenderResult
 
 
+def model_images(model, content, style_image):
+    """The content and style images in the model's bands ([H, W, C], C = `model.channels`):
+    unchanged when they have C channels; RGB photos to gray by luminance for a grayscale
+    model; otherwise a UserError asking for a `.npy` of the model's bands."""
+    return (to_channels(content, model.channels, "the content image"),
+            to_channels(style_image, model.channels, "the style image"))
+
+
 def transfer(model, content, style_image, config=None, param_kind=None, steps=512, seed=0,
              lr=render.DEFAULT_LEARNING_RATE, progress=True, thresholds=None, loss=None, optimizer=None):
-    """Style transfer of `content` ([H, W, 3]; sets the output size) with `style_image`
-    (any size; Lucid mode crops it, so it must cover H x W, see `fit_style`).
+    """Style transfer of `content` ([H, W, C]; sets the output size) with `style_image`
+    (any size; Lucid mode crops it, so it must cover H x W, see `fit_style`); both in the
+    model's C channels (`model_images` converts RGB photos for a grayscale model).
     optimizer: "adam" (default, learning rate `lr`), "lbfgs" or an optimizer object."""
     if steps <= 0:
         raise UserError(f"steps must be positive, got {steps}")
+    content, style_image = model_images(model, content, style_image)
     config = config or style_config(model)
     param_kind = param_kind or config.param
     if param_kind not in KINDS:
@@ -209,8 +220,8 @@ def transfer(model, content, style_image, config=None, param_kind=None, steps=51
     style_fitted = fit_style(loss.style_image, h, w) if config.batch_mode == "lucid" else None
 
     def param_f():
-        # the generated image is the first of the batch: the loop's images are [B, H, W, 3]
-        inner = param.image_of_kind(param_kind, w, h)
+        # the generated image is the first of the batch: the loop's images are [B, H, W, C]
+        inner = param.image_of_kind(param_kind, w, h, **param.for_model(model))
         if config.batch_mode == "fixed":
             return inner
         return batch_param(inner, loss.content, style_fitted)
@@ -234,6 +245,7 @@ def compare_params(model, content, style_image, config=None, params=PARAMS, step
     """Run the same style transfer with each parameterization (same loss, weights, steps,
     seed). Returns {param: TransferResult}."""
     config = config or style_config(model)
+    content, style_image = model_images(model, content, style_image)
     loss = style.StyleContentLoss(model, content, style_image, config)
     return {kind: transfer(model, content, style_image, config, kind, steps=steps, seed=seed,
                            progress=progress, lr=lr, loss=loss, optimizer=optimizer)

@@ -23,6 +23,7 @@ import tensorflow as tf
 from lucid_repro import assets
 from lucid_repro.declaration import NO_NUMBER, Section, dig, fmt, read_json, write_json
 from lucid_repro.errors import UserError
+from lucid_repro.images import to_channels
 from lucid_repro.models.families import family_of, pick
 from lucid_repro.optvis import objectives, param, render, style
 
@@ -124,13 +125,14 @@ class GramTargets:
         if self.weighting not in style.WEIGHTINGS:
             raise UserError(f"weighting must be one of {', '.join(style.WEIGHTINGS)}, got {self.weighting!r}")
         self.model, self.layers, self.size, self.loss = model, tuple(layers), size, loss
-        self.texture = assets.resize_longer_side(texture, size)
+        # a photo becomes the model's bands (RGB to gray by luminance; other counts must match)
+        self.texture = assets.resize_longer_side(to_channels(texture, model.channels, "the texture"), size)
         acts = model.activations(tf.constant(self.texture[None]), list(self.layers))
         self.grams = {l: style.gram_matrix(acts[l])[0].numpy() for l in self.layers}
         self.scales = {l: style.relative_scale(self.grams[l], loss) for l in self.layers}
         self.weights = {l: 1.0 for l in self.layers}
         if self.weighting == "omega":
-            omega = style.auto_weights(model, self.terms(), style.white_noise(size, size))
+            omega = style.auto_weights(model, self.terms(), style.white_noise(size, size, channels=self.texture.shape[-1]))
             self.weights = {l: omega[l] for l in self.layers}
         elif self.weighting == "relative":
             self.weights = {l: 1.0 / self.scales[l] for l in self.layers}
@@ -185,12 +187,13 @@ def figure(model, textures, layers=None, size=128, steps=256, param_kind=None, s
            **kwargs):
     """Gatys' layer figure: row k synthesizes each texture with layers[:k+1].
 
-    textures: {name: [H, W, 3] image}. Returns (rows of images, record) where the first
+    textures: {name: [H, W, C] image} (RGB photos: gray by luminance for a 1-channel model). Returns (rows of images, record) where the first
     row holds the originals (centre crops at the output size) and record the final
     per-layer Gram losses of every synthesis.
     """
     layers = parse_layers(model, layers)
     param_kind = param_kind or family_of(model).default_param
+    textures = {k: to_channels(t, model.channels, f"the texture {k}") for k, t in textures.items()}
     rows = [[center_crop(resize_to_cover(t, size), size) for t in textures.values()]]
     record = {"model": model.name, "size": size, "steps": steps, "param": param_kind,
               "layer_sets": [list(layers[:k + 1]) for k in range(len(layers))], "results": {}}

@@ -8,6 +8,11 @@ gamma-encoded for the network. The loss is
     -obj * (1 - mean alpha of the crop) - 0.5 * obj * (1 - mean alpha of the image),
 optimized with Adam at learning rate 0.03 for 1000 steps. Only what the objective
 needs stays opaque.
+
+Models of other than 3 input channels (issue 25): C bands + alpha, composited band by
+band over a random smooth background of C independent bands. A grayscale image is light
+as RGB is (linear, gamma-encoded for the network); the bands of a C > 3 model are taken as
+the values the model reads (no gamma: `gamma_for`).
 """
 import glob
 import json
@@ -67,9 +72,16 @@ LEARNING_RATE = 0.03
 
 
 
+def gamma_for(model):
+    """The gamma of the compositing space: Lucid's 2.2 for RGB and grayscale (light), 1 (the
+    model's own values) for other band counts."""
+    return alpha_lib.GAMMA if model.channels in (1, 3) else 1.0
+
+
 def visualize(model, objective, size=320, crop=160, steps=1000, lr=LEARNING_RATE, scales=SCALES,
               seed=0, progress=True, thresholds=None):
-    """Optimize an RGBA image; returns (RenderResult, rgba [size, size, 4] with linear RGB)."""
+    """Optimize an RGBA image; returns (RenderResult, rgba [size, size, 4] with linear RGB;
+    [size, size, C + 1] for a model of C input channels)."""
     if size <= 0 or crop <= 0 or steps <= 0 or lr <= 0:
         raise UserError(f"size, crop, steps and lr must be positive, got size={size} crop={crop} "
                         f"steps={steps} lr={lr}")
@@ -79,8 +91,9 @@ def visualize(model, objective, size=320, crop=160, steps=1000, lr=LEARNING_RATE
     objective = objectives.as_objective(objective)
     result = render.render(
         model, alpha_lib.alpha_weighted(objective),
-        param_f=lambda: param.image(size, fft=True, decorrelate=True, alpha=True),
-        optimizer=render.adam(lr), transforms=alpha_lib.transparency_transforms(crop, scales),
+        param_f=lambda: param.image(size, fft=True, decorrelate=True, alpha=True, **param.for_model(model)),
+        optimizer=render.adam(lr), transforms=alpha_lib.transparency_transforms(crop, scales,
+                                                                                gamma=gamma_for(model)),
         thresholds=thresholds or (steps,), seed=seed, progress=progress,
         metrics={"mean_alpha": alpha_lib.mean_alpha()}, description=f"rgba {objective.name}")
     return result, np.asarray(result.images[-1])[0]
@@ -110,8 +123,8 @@ def attribution_correlation(model, objective, rgba, backgrounds=4, block=8, seed
     rgba = tf.constant(np.asarray(rgba, np.float32)[None])
     h, w = int(rgba.shape[1]), int(rgba.shape[2])
     rng = tf.random.Generator.from_seed(seed)
-    bg = alpha_lib.random_background([backgrounds, h, w, 3], rng)
-    x = alpha_lib.linear_to_gamma(alpha_lib.composite(tf.repeat(rgba, backgrounds, 0), bg))
+    bg = alpha_lib.random_background([backgrounds, h, w, int(rgba.shape[-1]) - 1], rng)
+    x = alpha_lib.linear_to_gamma(alpha_lib.composite(tf.repeat(rgba, backgrounds, 0), bg), gamma_for(model))
     layers = list(objective.layers)
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -119,7 +132,7 @@ def attribution_correlation(model, objective, rgba, backgrounds=4, block=8, seed
         value = objective(lambda name: x if name == "input" else acts[name])
     grad = tape.gradient(value, x)
     attribution = tf.reduce_mean(tf.reduce_sum(grad * x, -1), 0).numpy()
-    a = rgba[0, ..., 3].numpy()
+    a = rgba[0, ..., -1].numpy()
     k = max(1, min(block, h // 2, w // 2))
     return dict(alpha_attribution_corr=_corr(_block_mean(a, k), _block_mean(attribution, k)),
                 alpha_attribution_corr_pixel=_corr(a, attribution), block=k, attribution=attribution)

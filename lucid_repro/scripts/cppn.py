@@ -11,6 +11,10 @@ Morph (no network needed):
       --frames=30 --render_size=512 --output=morph.png
   writes morph.png (8 frames side by side) and morph.mp4 / morph.gif (frames rendered
   from linearly interpolated weights, played forth and back).
+
+A keras: model of other than 3 input channels gets a CPPN of as many outputs: grayscale
+PNG and videos for 1 channel; for C > 3 a false-colour PNG of --bands plus every band in
+<output>.npy, false-colour videos.
 """
 from absl import flags
 
@@ -78,6 +82,10 @@ def main(argv):
     if morph_mode:
         a, b = load_weights(FLAGS.interpolate_from), load_weights(FLAGS.interpolate_to)
         frames = cppn.morph(a, b, frames=FLAGS.frames, size=FLAGS.render_size)
+        if frames[0].shape[-1] != 3:     # a grayscale or band model's CPPN: shown as RGB
+            from lucid_repro.images import display_rgb
+            bands = common.parse_bands(FLAGS.bands, frames[0].shape[-1]) if FLAGS.bands else None
+            frames = [display_rgb(f, bands) for f in frames]
         paths = cppn.save_morph(frames, FLAGS.output, fps=FLAGS.fps)
         print("wrote " + ", ".join(paths))
         return
@@ -89,13 +97,35 @@ def main(argv):
                            progress=FLAGS.progress, num_layers=FLAGS.layers,
                            num_hidden_channels=FLAGS.width, activation=FLAGS.activation,
                            normalize=FLAGS.normalize, relu_override=FLAGS.relu_override)
-    paths = cppn.save_training(result, p, FLAGS.output, render_size=FLAGS.render_size, fps=FLAGS.fps)
+    if model.channels == 3:
+        paths = cppn.save_training(result, p, FLAGS.output, render_size=FLAGS.render_size, fps=FLAGS.fps)
+    else:
+        paths = save_bands_training(result, p, model.channels)
     from lucid_repro.declaration import write_json
     paths.append(write_json(stem + ".json", {
         "objective": FLAGS.objective, "model": FLAGS.model, "start": float(-result.losses[0]),
         "final": float(-result.losses[-1]), "preset": preset_flags.record()}))
     print(f"objective {FLAGS.objective}: {-result.losses[0]:.4g} -> {-result.losses[-1]:.4g}")
     print("wrote " + ", ".join(paths))
+
+
+def save_bands_training(result, p, channels):
+    """A grayscale / C-band model's CPPN: the final image as `common.save_pictures` writes
+    it (grayscale PNG; false colour of --bands + <output>.npy), the training videos in
+    grayscale / false colour, the weights."""
+    import os
+
+    import numpy as np
+
+    from lucid_repro.images import display_rgb, save_gif, save_mp4
+    from lucid_repro.recipes.cppn import image_at
+    stem = os.path.splitext(FLAGS.output)[0]
+    bands = common.parse_bands(FLAGS.bands, channels) if FLAGS.bands else None
+    frames = [display_rgb(np.asarray(img)[0], bands) for img in result.images]
+    return common.save_pictures(FLAGS.output, image_at(p, FLAGS.render_size), FLAGS.bands) + [
+        save_mp4(stem + "_training.mp4", frames, fps=FLAGS.fps),
+        save_gif(stem + "_training.gif", frames[::max(1, len(frames) // 64)], fps=FLAGS.fps),
+        p.save(stem + ".npz")]
 
 
 # CPPN memory per pixel and hidden unit (layers x width): forward 760 B/px measured for the

@@ -8,6 +8,9 @@ A classifier explains a class's probability (--class, default the photo's top cl
 model without a classifier head (the offline VGG19) needs --layer (and --channel, default
 the most active one): the channel's mean activation is explained instead. Writes a sheet
 (photo, drop map over the photo, drop map) and <output>.json with the numbers.
+A keras: model of other than 3 input channels: the photo in its bands (RGB to gray by
+luminance; C > 3: --image=x.npy [H, W, C]), the grey square 0.5 in every band, the photo
+shown in gray or as the false colour of --bands.
 """
 import os
 
@@ -20,7 +23,8 @@ D = SECTION.row("library")
 common.define_model_flags()
 limit_flags.define(images=True, memory=True)
 preset_flags.define(SECTION)
-flags.DEFINE_string("image", None, "photo to explain (default: the packaged bridge.jpg)")
+flags.DEFINE_string("image", None, "photo to explain (default: the packaged bridge.jpg; models of C > 3 "
+                    "bands: a .npy [H, W, C] in [0, 1])")
 flags.DEFINE_integer("patch", D["patch"], "side of the grey square in pixels")
 flags.DEFINE_integer("stride", D["stride"], "pixels between two positions of the square")
 flags.DEFINE_integer("size", D["size"], "longer side of the photo in pixels (classifier heads of fixed size: theirs)")
@@ -33,7 +37,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    from lucid_repro.images import contact_sheet, load_any_image, save_image, to_channels
+    from lucid_repro.images import contact_sheet, display_rgb, load_any_image, save_image, to_channels
     from lucid_repro.declaration import write_json
     record = preset_flags.apply(SECTION)
     for name in ("patch", "stride", "size", "batch_size"):
@@ -63,7 +67,8 @@ def main(argv):
                           channel=FLAGS.channel, logits_layer=FLAGS.logits_layer, batch_size=FLAGS.batch_size,
                           progress=FLAGS.progress)
     shown = occlusion.display_map(r)
-    rgb = image if image.shape[-1] == 3 else image[..., :1].repeat(3, -1)
+    # the photo as shown: RGB, gray in three channels, or the false colour of --bands
+    rgb = display_rgb(image, common.parse_bands(FLAGS.bands, model.channels) if FLAGS.bands else None)
     save_image(FLAGS.output, contact_sheet([[rgb, attribution.overlay(rgb, shown), attribution.heatmap(shown)]]))
     write_json(json_path, common.with_model_info(
         dict(image=os.path.abspath(path), target=r.target, base=r.base, max_drop=float(r.grid.max()),

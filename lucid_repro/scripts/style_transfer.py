@@ -8,6 +8,11 @@ styles: starry_night, the_scream). --param=both runs pixel and fft with the same
 weights and steps, writes <output stem>_pixel.png, <output stem>_fft.png and a sheet
 [content, style, pixel, fft] at --output. Every run prints the final content and style
 losses and stores them in <output stem>.json.
+
+A keras: model of other than 3 input channels: a grayscale model takes the photos by
+luminance and writes grayscale PNGs; a model of C > 3 bands takes --content / --style as
+.npy arrays [H, W, C] in [0, 1] and writes a false-colour PNG of --bands plus every band in
+<output>.npy.
 """
 from absl import flags
 
@@ -20,8 +25,9 @@ common.define_checkpoint_flags()
 limit_flags.define(images=True, memory=True)
 preset_flags.define(SECTION)
 optimizer_flags.define(D["optimizer"])
-flags.DEFINE_string("content", D["content"], "content image: a path or a packaged name")
-flags.DEFINE_string("style", D["style"], "style image: a path or a packaged name")
+flags.DEFINE_string("content", D["content"], "content image: a path or a packaged name (models of C > 3 "
+                    "bands: a .npy [H, W, C] in [0, 1])")
+flags.DEFINE_string("style", D["style"], "style image: a path or a packaged name (models of C > 3 bands: a .npy)")
 flags.DEFINE_enum("param", D["param"], ["fft", "pixel", "both", "box"],
                   "fft = Fourier + decorrelated colours (the article's), pixel = plain pixels, both = compare "
                   "(default: the model's style configuration: fft for inception_v1, pixel for the VGGs); box = pixels "
@@ -54,8 +60,10 @@ def main(argv):
     import os
 
 
+    import dataclasses
+
     from lucid_repro.assets import load, resize_longer_side, resolve_image
-    from lucid_repro.images import save_image
+    from lucid_repro.images import false_colour, save_image, to_channels
     from lucid_repro.declaration import write_json
     from lucid_repro.recipes.style_transfer import comparison_sheet, format_summary, summary
     from lucid_repro.recipes import style_transfer as st
@@ -85,6 +93,8 @@ def main(argv):
     layers = [l for v in (FLAGS.style_layers, FLAGS.content_layers) if v for l in v.split(",")] or \
         list(random_vgg_layers(st))
     model, report = random_vgg_flags.load_model(content, layers)
+    content = to_channels(content, model.channels, "--content")              # the model's bands
+    style_image = to_channels(style_image, model.channels, "--style")
     config = st.style_config(model, **overrides)
     kinds = st.PARAMS if FLAGS.param == "both" else (FLAGS.param or config.param,)
     results = st.compare_params(model, content, style_image, config, params=kinds, steps=FLAGS.steps,
@@ -99,10 +109,13 @@ def main(argv):
     written = []
     if FLAGS.param == "both":
         for kind, r in results.items():
-            written.append(save_image(f"{stem}_{kind}.png", r.image))
-        written.append(save_image(FLAGS.output, comparison_sheet(content, style_image, results)))
+            written += common.save_pictures(f"{stem}_{kind}.png", r.image, FLAGS.bands)
+        bands = common.parse_bands(FLAGS.bands, model.channels) if FLAGS.bands else None
+        shown = {k: dataclasses.replace(r, image=false_colour(r.image, bands)) for k, r in results.items()}
+        written.append(save_image(FLAGS.output, comparison_sheet(false_colour(content, bands),
+                                                                 false_colour(style_image, bands), shown)))
     else:
-        written.append(save_image(FLAGS.output, results[kinds[0]].image))
+        written += common.save_pictures(FLAGS.output, results[kinds[0]].image, FLAGS.bands)
     written.append(write_json(stem + ".json", common.with_model_info(record, model)))
     print(format_summary(record))
     print("wrote " + ", ".join(written))

@@ -7,6 +7,10 @@ python -m lucid_repro.scripts.texture_synthesis --model=vgg19 --style=starry_nig
 then the first two, ...), one column per style (--style may then be a comma-separated
 list), the originals on top. The final Gram loss of every layer is printed and stored
 in <output stem>.json.
+
+A keras: model of other than 3 input channels: a grayscale model takes the texture photo by
+luminance (grayscale PNG); a model of C > 3 bands takes --style as a .npy [H, W, C] in
+[0, 1] and writes a false-colour PNG of --bands plus every band in <output>.npy.
 """
 from absl import flags
 
@@ -48,7 +52,7 @@ def main(argv):
     from lucid_repro.assets import load
     from lucid_repro.errors import UserError
     from lucid_repro.models.families import family_of
-    from lucid_repro.images import contact_sheet, save_image
+    from lucid_repro.images import contact_sheet, false_colour, save_image
     from lucid_repro.declaration import write_json
     from lucid_repro.recipes import texture_synthesis as ts
 
@@ -68,6 +72,9 @@ def main(argv):
     first = next(iter(textures.values()))
     layers = FLAGS.layers.split(",") if FLAGS.layers else list(ts.GATYS_LAYERS)
     model, report = random_vgg_flags.load_model(first, layers)
+    from lucid_repro.images import to_channels     # the model's bands (gray by luminance; else a .npy)
+    textures = {k: to_channels(v, model.channels, f"--style {k}") for k, v in textures.items()}
+    first = next(iter(textures.values()))
     layers = ts.parse_layers(model, FLAGS.layers)
     options = dict(size=FLAGS.size, steps=FLAGS.steps, param_kind=FLAGS.param or family_of(model).default_param, seed=FLAGS.seed,
                    progress=FLAGS.progress, loss=FLAGS.loss, weighting=FLAGS.weighting,
@@ -75,7 +82,8 @@ def main(argv):
     stem = os.path.splitext(FLAGS.output)[0]
     if FLAGS.figure:
         rows, record = ts.figure(model, textures, layers, **options)
-        image = contact_sheet(rows)
+        bands = common.parse_bands(FLAGS.bands, model.channels) if FLAGS.bands else None
+        image = contact_sheet([[false_colour(i, bands) for i in row] for row in rows])
         for key, r in record["results"].items():
             print(f"{key} final Gram loss (relative): " + "  ".join(
                 f"{l} {v:.4g} ({r['relative_errors'][l]:.3g})" for l, v in r["layer_losses"].items()))
@@ -89,7 +97,9 @@ def main(argv):
         print("final Gram loss per layer (relative): " + "  ".join(
             f"{l} {v:.4g} ({r.relative_errors[l]:.3g})" for l, v in r.layer_losses.items()))
     record.update(seed=FLAGS.seed, pooling=FLAGS.pooling, stacked=report, optimizer=FLAGS.optimizer)
-    written = [save_image(FLAGS.output, image), write_json(stem + ".json", common.with_model_info(record, model))]
+    written = ([save_image(FLAGS.output, image)] if FLAGS.figure else
+               common.save_pictures(FLAGS.output, image, FLAGS.bands))
+    written.append(write_json(stem + ".json", common.with_model_info(record, model)))
     print("wrote " + ", ".join(written))
 
 

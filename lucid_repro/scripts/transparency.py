@@ -7,6 +7,11 @@ x_black.png, x_white.png, x_alpha.png and x_preview.png (all four), and x.json w
 mean alpha and the correlation between alpha and the objective's attribution
 (gradient x input, 8x8 block means) over the image. Lucid's settings are --size=320 --crop=160
 --steps=1000; the defaults are smaller for a CPU.
+
+A keras: model of other than 3 input channels: C bands + alpha, composited band by band.
+Grayscale: x.png is gray + alpha, the previews grayscale. C > 3: x.png is RGBA of the
+--bands false colour + alpha, every band and alpha in x.png.npy ([H, W, C + 1], linear),
+the previews in false colour (bands taken as the model's values: no gamma).
 """
 from absl import flags
 
@@ -48,13 +53,56 @@ def main(argv):
     objective = objectives.as_objective(FLAGS.objective)
     model = common.load_model_from_flags()
     objectives.check_against(objective, model)
-    paths, metrics, _ = transparency.run(model, objective, FLAGS.output, size=FLAGS.size, crop=FLAGS.crop,
-                                         steps=FLAGS.steps, lr=FLAGS.lr, seed=FLAGS.seed,
-                                         progress=FLAGS.progress,
-                                         extra=common.with_model_info({"preset": preset_flags.record()}, model))
+    extra = common.with_model_info({"preset": preset_flags.record()}, model)
+    if model.channels == 3:
+        paths, metrics, _ = transparency.run(model, objective, FLAGS.output, size=FLAGS.size, crop=FLAGS.crop,
+                                             steps=FLAGS.steps, lr=FLAGS.lr, seed=FLAGS.seed,
+                                             progress=FLAGS.progress, extra=extra)
+    else:
+        paths, metrics = run_bands(model, objective, extra)
     print(f"{FLAGS.objective}: mean alpha {metrics['mean_alpha']:.3f}, correlation of alpha with "
           f"attribution {metrics['alpha_attribution_corr']:.3f}")
     print("wrote " + ", ".join(paths))
+
+
+def run_bands(model, objective, extra):
+    """`sections.transparency.run` for a model of C != 3 channels: the same run and metrics;
+    grayscale: a gray + alpha PNG and grayscale previews; C > 3: pictures in false colour
+    of --bands, every band and alpha in <output>.npy."""
+    import os
+
+    import numpy as np
+
+    from lucid_repro.images import atomic_path, contact_sheet, display_rgb, save_image
+    from lucid_repro.optvis import alpha as alpha_lib
+    from lucid_repro.recipes.transparency import attribution_correlation, gamma_for, visualize
+    from lucid_repro.declaration import write_json
+    result, rgba = visualize(model, objective, size=FLAGS.size, crop=FLAGS.crop, steps=FLAGS.steps, lr=FLAGS.lr,
+                             seed=FLAGS.seed, progress=FLAGS.progress)
+    corr = attribution_correlation(model, objective, rgba, seed=FLAGS.seed)
+    metrics = dict(objective=str(objective), mean_alpha=float(rgba[..., -1].mean()),
+                   alpha_attribution_corr=corr["alpha_attribution_corr"],
+                   alpha_attribution_corr_pixel=corr["alpha_attribution_corr_pixel"],
+                   attribution_block=corr["block"], final_loss=float(result.losses[-1]), size=FLAGS.size,
+                   crop=FLAGS.crop, steps=int(result.steps), bands=FLAGS.bands or "0,1,2", **extra)
+    bands = common.parse_bands(FLAGS.bands, model.channels) if FLAGS.bands else None
+    stem = os.path.splitext(FLAGS.output)[0]
+    gamma = gamma_for(model)
+    views = alpha_lib.previews(rgba, gamma=gamma)
+    png = alpha_lib.to_rgba_png(rgba, gamma=gamma)
+    paths = [save_image(FLAGS.output, png)] if model.channels == 1 else \
+        [save_image(FLAGS.output, np.concatenate([display_rgb(png[..., :-1], bands), png[..., -1:]], -1))]
+    if model.channels > 1:
+        views = {k: display_rgb(v, bands) for k, v in views.items()}
+        with atomic_path(FLAGS.output + ".npy") as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, np.asarray(rgba, np.float32))
+        paths.append(FLAGS.output + ".npy")
+    names = ("checkerboard", "black", "white", "alpha")
+    paths += [save_image(f"{stem}_{name}.png", views[name]) for name in names]
+    paths.append(save_image(f"{stem}_preview.png", contact_sheet([[views[k] for k in names]])))
+    paths.append(write_json(stem + ".json", metrics))
+    return paths, metrics
 
 
 def check_memory():

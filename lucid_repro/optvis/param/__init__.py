@@ -19,7 +19,8 @@ def image(w, h=None, batch=1, sd=None, decorrelate=True, fft=True, alpha=False, 
     channels: the model's input channels (`FeatureModel.channels`). 3: RGB as Lucid;
     1: a grayscale image (no colour decorrelation); C > 3 (or 2): one band per channel,
     mixed by `band_correlation` ([C, C], the data's band correlation; its normalized
-    square root does what colour decorrelation does for RGB) when given and `decorrelate`."""
+    square root does what colour decorrelation does for RGB) when given and `decorrelate`.
+    alpha: one more channel, last, through a sigmoid ([..., C + 1]) for any C."""
     h = h or w
     if w <= 0 or h <= 0 or batch <= 0:
         raise UserError(f"image size must be positive, got w={w} h={h} batch={batch}")
@@ -27,10 +28,8 @@ def image(w, h=None, batch=1, sd=None, decorrelate=True, fft=True, alpha=False, 
     if channels <= 0:
         raise UserError(f"image channels must be positive, got {channels}")
     if channels != 3:
-        if alpha:
-            raise UserError(f"an alpha channel needs an RGB model; this one takes {channels} channels")
         return _band_image(w, h, batch, sd, decorrelate, fft, sigmoid, seed, decay_power, channels,
-                           band_correlation)
+                           band_correlation, alpha)
     ch = 4 if alpha else 3
     shape = (batch, h, w, ch)
     raw = fft_image(shape, sd=sd or 0.01, decay_power=decay_power, seed=seed) if fft \
@@ -46,15 +45,21 @@ def image(w, h=None, batch=1, sd=None, decorrelate=True, fft=True, alpha=False, 
     return Param(rgb, raw.trainable_variables, name="image")
 
 
-def _band_image(w, h, batch, sd, decorrelate, fft, sigmoid, seed, decay_power, channels, band_correlation):
-    shape = (batch, h, w, channels)
+def _band_image(w, h, batch, sd, decorrelate, fft, sigmoid, seed, decay_power, channels, band_correlation,
+                alpha=False):
+    """C bands (alpha: and a last channel of alpha through a sigmoid, as RGBA's)."""
+    shape = (batch, h, w, channels + (1 if alpha else 0))
     raw = fft_image(shape, sd=sd or 0.01, decay_power=decay_power, seed=seed) if fft \
         else pixel_image(shape, sd=sd or 0.01, seed=seed)
     root = band_correlation_sqrt(band_correlation, channels) \
         if (band_correlation is not None and decorrelate and channels > 1) else None
 
     def bands(**inputs):
-        return to_valid_bands(raw(**inputs), root, sigmoid=sigmoid)
+        t = raw(**inputs)
+        if alpha:
+            return tf.concat([to_valid_bands(t[..., :channels], root, sigmoid=sigmoid),
+                              tf.nn.sigmoid(t[..., channels:])], -1)
+        return to_valid_bands(t, root, sigmoid=sigmoid)
 
     return Param(bands, raw.trainable_variables, name="image" if channels > 1 else "gray_image")
 

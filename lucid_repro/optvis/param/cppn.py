@@ -85,7 +85,8 @@ class CPPN(Param):
         self.activation = activation
         self.normalize = bool(normalize)
         if decorrelate and num_output_channels != 3:
-            raise UserError("a decorrelated CPPN needs 3 output channels")
+            raise UserError(f"a decorrelated CPPN needs 3 output channels (RGB colour decorrelation), "
+                            f"not {num_output_channels}")
         self.decorrelate = bool(decorrelate)
         act_fn, growth = ACTIVATIONS[activation]
         self._act = act_fn
