@@ -1,0 +1,165 @@
+"""Attention maps of a Vision Transformer over an image (the lecture "Visualizing and
+Understanding" shows ViT attention beside CNN features; Dosovitskiy et al. 2021, fig. 6;
+Caron et al. 2021's class-token maps).
+
+For one attention layer: the attention weights of the class token (or of a chosen patch
+token) to every patch, per head and averaged over heads, reshaped to the patch grid and
+upsampled over the image. The weights come from Keras itself (`models.attention`: the
+layer called again with `return_attention_scores=True` on its own inputs).
+
+Attention rollout (Abnar & Zuidema 2020, "Quantifying Attention Flow in Transformers"):
+for every attention layer up to the chosen one, average the heads, add the identity (the
+residual connection) and renormalize the rows; multiply the layers' matrices (the first
+layer rightmost). The query token's row says how much each input patch flows into it:
+"where the model looks".
+"""
+import dataclasses
+from typing import List, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from lucid_repro.errors import UserError
+from lucid_repro.models import attention
+
+
+@dataclasses.dataclass
+class AttentionMaps:
+    layer: str
+    query: str                     # "class token" or "patch (row, col)"
+    image: np.ndarray              # [H, W, C] the photo in [0, 1]
+    grid: int                      # patches per side
+    heads: np.ndarray              # [heads, g, g] the query's attention weights to each patch
+    mean: np.ndarray               # [g, g] averaged over heads
+    rollout: Optional[np.ndarray]  # [g, g] attention rollout up to `layer` (None: not asked)
+    rollout_layers: List[str]
+    prefix_share: float            # weight (mean over heads) the query gives to the class token(s)
+
+    def upsampled(self, grid_map):
+        """A [g, g] map bilinearly upsampled to the image's [H, W], scaled to [0, 1] by its maximum."""
+        return upsample(grid_map, self.image.shape[:2])
+
+
+def upsample(grid_map, shape):
+    from skimage.transform import resize
+    m = np.asarray(grid_map, np.float32)
+    top = float(m.max())
+    m = m / top if top > 0 else m
+    return np.clip(resize(m, shape, order=1, mode="edge", anti_aliasing=False), 0, 1).astype(np.float32)
+
+
+def rollout_matrix(weights):
+    """Abnar & Zuidema's rollout of per-layer attention weights (a list, first layer first,
+    each [heads, N, N]): prod over layers of rownorm(mean_heads(A) + I), the last layer
+    leftmost. [N, N]; each row sums to 1."""
+    result = None
+    for a in weights:
+        a = np.asarray(a, np.float64).mean(axis=0)
+        a = a + np.eye(a.shape[-1])
+        a = a / a.sum(axis=-1, keepdims=True)
+        result = a if result is None else a @ result
+    return result
+
+
+def parse_patch(text, grid=None):
+    """"row,col" -> (row, col); None / "" -> None (the class token)."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    try:
+        row, col = (int(v) for v in (text.split(",") if isinstance(text, str) else text))
+    except (TypeError, ValueError):
+        raise UserError(f"--patch must be row,col (patch grid coordinates), got {text!r}") from None
+    if grid is not None and not (0 <= row < grid and 0 <= col < grid):
+        raise UserError(f"--patch={row},{col} is outside the {grid}x{grid} patch grid")
+    return row, col
+
+
+def attention_maps(model, image, layer=None, patch=None, rollout=True):
+    """The attention maps of `layer` (default: the model's last attention layer) on `image`
+    [H, W, C] in [0, 1], for the class token (`patch` None) or the patch token at
+    `patch` = (row, col) of the grid; with `rollout`, the rollout over every attention layer
+    up to `layer` as well."""
+    layers = attention.attention_layers(model)
+    if not layers:
+        raise UserError(f"model {model.name} has no attention layer (keras MultiHeadAttention) with a patch grid")
+    layer = attention.check_attention_layer(model, layer or layers[-1])
+    prefix, grid = attention.token_grid(model, layer)
+    patch = parse_patch(patch, grid)
+    if patch is None:
+        if not prefix:
+            raise UserError(f"attention layer {layer} of {model.name} has no class token ({grid}x{grid} patch "
+                            "tokens only): choose a patch token with --patch=row,col")
+        query, index = "class token", 0
+    else:
+        query, index = f"patch ({patch[0]}, {patch[1]})", prefix + patch[0] * grid + patch[1]
+    upto = layers[:layers.index(layer) + 1] if rollout else [layer]
+    for l in upto:
+        if attention.token_grid(model, l) != (prefix, grid):
+            raise UserError(f"attention layers {l} and {layer} of {model.name} have different token grids: "
+                            "no rollout across them (use rollout=False / --norollout)")
+    image = np.asarray(image, np.float32)
+    weights = {k: v[0] for k, v in attention.attention_scores(model, image[None], upto).items()}
+    w = weights[layer]                                        # [heads, N, N]
+    row = w[:, index]                                         # [heads, N]
+    heads = row[:, prefix:].reshape(-1, grid, grid)
+    rolled = None
+    if rollout:
+        rolled = rollout_matrix([weights[l] for l in upto])[index, prefix:].reshape(grid, grid).astype(np.float32)
+    return AttentionMaps(layer, query, image, grid, heads.astype(np.float32), heads.mean(axis=0).astype(np.float32),
+                         rolled, list(upto) if rollout else [], float(row[:, :prefix].sum(axis=-1).mean()))
+
+
+def panels(result):
+    """[(caption, overlay [H, W, 3])]: each head, their mean, the rollout, over the photo."""
+    from lucid_repro.optvis.attribution import overlay
+    out = [(f"head {h}", overlay(result.image, result.upsampled(m))) for h, m in enumerate(result.heads)]
+    out.append(("mean of heads", overlay(result.image, result.upsampled(result.mean))))
+    if result.rollout is not None:
+        out.append(("rollout", overlay(result.image, result.upsampled(result.rollout))))
+    return out
+
+
+def sheet(result, pad=4):
+    """The photo, then every panel, in one row."""
+    from lucid_repro.images import contact_sheet
+    photo = result.image if result.image.shape[-1] == 3 else np.repeat(result.image.mean(-1, keepdims=True), 3, -1)
+    return contact_sheet([[photo] + [p for _, p in panels(result)]], pad=pad)
+
+
+def peak(grid_map):
+    """(row, col) of a [g, g] map's largest value."""
+    return tuple(int(v) for v in np.unravel_index(np.argmax(grid_map), np.shape(grid_map)))
+
+
+# ----------------------------------------------------------------------------- a model to show them on
+
+class ClassToken(tf.keras.layers.Layer):
+    """Prepends a learned class token to the [B, N, C] patch tokens."""
+
+    def build(self, shape):
+        self.token = self.add_weight(shape=(1, 1, shape[-1]), initializer="random_normal", name="token")
+
+    def call(self, x):
+        return tf.concat([tf.tile(self.token, [tf.shape(x)[0], 1, 1]), x], 1)
+
+
+def toy_vit(size=32, patch=8, width=16, heads=2, blocks=2, channels=3, classes=5, seed=0):
+    """A small Keras Vision Transformer with random weights (patch embedding, a class token,
+    position embedding, pre-norm blocks of multi-head attention and an MLP, the class
+    token's logits): what the demo and the notebook show attention maps of when no trained
+    ViT is at hand. Its maps show the mechanics, not what a trained ViT attends to."""
+    L = tf.keras.layers
+    tf.keras.utils.set_random_seed(seed)
+    g = size // patch
+    image = tf.keras.Input((size, size, channels))
+    x = L.Conv2D(width, patch, strides=patch, name="patch_embed")(image)
+    x = L.Reshape((g * g, width), name="tokens")(x)
+    x = ClassToken(name="cls")(x)
+    x = L.Add(name="pos")([x, L.Embedding(g * g + 1, width, name="pos_embed")(tf.range(g * g + 1)[None])])
+    for i in range(blocks):
+        h = L.LayerNormalization(name=f"block{i}_ln1")(x)
+        x = L.Add(name=f"block{i}_attn_out")([x, L.MultiHeadAttention(heads, width // heads, name=f"block{i}_attn")(h, h)])
+        h = L.Dense(2 * width, activation="gelu", name=f"block{i}_mlp1")(L.LayerNormalization(name=f"block{i}_ln2")(x))
+        x = L.Add(name=f"block{i}_out")([x, L.Dense(width, name=f"block{i}_mlp2")(h)])
+    logits = L.Dense(classes, name="logits")(L.LayerNormalization(name="final_ln")(x)[:, 0])
+    return tf.keras.Model(image, logits, name="toy_vit")
