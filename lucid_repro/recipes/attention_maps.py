@@ -36,16 +36,18 @@ class AttentionMaps:
     prefix_share: float            # weight (mean over heads) the query gives to the class token(s)
 
     def upsampled(self, grid_map):
-        """A [g, g] map bilinearly upsampled to the image's [H, W], scaled to [0, 1] by its maximum."""
+        """A [g, g] map bilinearly upsampled to the image's [H, W], scaled to [0, 1] from its
+        minimum to its maximum (attention weights are all positive: scaled by the maximum
+        alone, a nearly uniform map would light up the whole photo)."""
         return upsample(grid_map, self.image.shape[:2])
 
 
 def upsample(grid_map, shape):
     from skimage.transform import resize
-    m = np.asarray(grid_map, np.float32)
+    m = resize(np.asarray(grid_map, np.float64), shape, order=1, mode="edge", anti_aliasing=False)
+    m = m - m.min()
     top = float(m.max())
-    m = m / top if top > 0 else m
-    return np.clip(resize(m, shape, order=1, mode="edge", anti_aliasing=False), 0, 1).astype(np.float32)
+    return (m / top if top > 0 else m).astype(np.float32)
 
 
 def rollout_matrix(weights):
@@ -134,19 +136,28 @@ def peak(grid_map):
 # ----------------------------------------------------------------------------- a model to show them on
 
 class ClassToken(tf.keras.layers.Layer):
-    """Prepends a learned class token to the [B, N, C] patch tokens."""
+    """Prepends a learned class token to the [B, N, C] patch tokens and adds a learned
+    position embedding [1 + N, C] (a ViT's embedding, one serializable layer)."""
 
     def build(self, shape):
         self.token = self.add_weight(shape=(1, 1, shape[-1]), initializer="random_normal", name="token")
+        self.position = self.add_weight(shape=(1, shape[1] + 1, shape[-1]), initializer="random_normal",
+                                        name="position")
 
     def call(self, x):
-        return tf.concat([tf.tile(self.token, [tf.shape(x)[0], 1, 1]), x], 1)
+        return tf.concat([tf.tile(self.token, [tf.shape(x)[0], 1, 1]), x], 1) + self.position
+
+
+class TakeClassToken(tf.keras.layers.Layer):
+    def call(self, x):
+        return x[:, 0]
 
 
 def toy_vit(size=32, patch=8, width=16, heads=2, blocks=2, channels=3, classes=5, seed=0):
     """A small Keras Vision Transformer with random weights (patch embedding, a class token,
     position embedding, pre-norm blocks of multi-head attention and an MLP, the class
-    token's logits): what the demo and the notebook show attention maps of when no trained
+    token's logits; custom layers `ClassToken`, `TakeClassToken`, so a saved one loads with
+    --custom_objects=lucid_repro.recipes.attention_maps:CUSTOM_OBJECTS): what the demo and the notebook show attention maps of when no trained
     ViT is at hand. Its maps show the mechanics, not what a trained ViT attends to."""
     L = tf.keras.layers
     tf.keras.utils.set_random_seed(seed)
@@ -154,12 +165,15 @@ def toy_vit(size=32, patch=8, width=16, heads=2, blocks=2, channels=3, classes=5
     image = tf.keras.Input((size, size, channels))
     x = L.Conv2D(width, patch, strides=patch, name="patch_embed")(image)
     x = L.Reshape((g * g, width), name="tokens")(x)
-    x = ClassToken(name="cls")(x)
-    x = L.Add(name="pos")([x, L.Embedding(g * g + 1, width, name="pos_embed")(tf.range(g * g + 1)[None])])
+    x = ClassToken(name="embed")(x)
     for i in range(blocks):
         h = L.LayerNormalization(name=f"block{i}_ln1")(x)
         x = L.Add(name=f"block{i}_attn_out")([x, L.MultiHeadAttention(heads, width // heads, name=f"block{i}_attn")(h, h)])
         h = L.Dense(2 * width, activation="gelu", name=f"block{i}_mlp1")(L.LayerNormalization(name=f"block{i}_ln2")(x))
         x = L.Add(name=f"block{i}_out")([x, L.Dense(width, name=f"block{i}_mlp2")(h)])
-    logits = L.Dense(classes, name="logits")(L.LayerNormalization(name="final_ln")(x)[:, 0])
+    logits = L.Dense(classes, name="logits")(TakeClassToken(name="take_class_token")(
+        L.LayerNormalization(name="final_ln")(x)))
     return tf.keras.Model(image, logits, name="toy_vit")
+
+
+CUSTOM_OBJECTS = {"ClassToken": ClassToken, "TakeClassToken": TakeClassToken}
