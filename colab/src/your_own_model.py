@@ -51,7 +51,7 @@ print("some layers:", [l for l in model.layer_names if l.endswith("_out")][:6], 
 # A channel of a residual block's output, with the article's decorrelated Fourier image.
 
 # %%
-units = [("conv3_block4_out", 10), ("conv4_block6_out", 30), ("conv5_block3_out", 5)]
+units = [("conv3_block4_out", 10), ("conv4_block6_out", 30), ("conv5_block3_out", 5)][:1 if QUICK else 3]
 images = [feature_vis.visualize(model, f"{layer}:{c}", size=SIZE, steps=STEPS, progress=False).images[-1][0]
           for layer, c in units]
 display(Image.fromarray(to_uint8(contact_sheet([images]))))
@@ -154,14 +154,14 @@ bands = models.from_keras(band_net, preprocess="none")
 print(bands, "| channels:", bands.channels)
 corr = np.array([[1, .8, .5, .2], [.8, 1, .6, .3], [.5, .6, 1, .7], [.2, .3, .7, 1]], np.float32)
 row = []
-for matrix in (None, corr):            # independent bands, then decorrelated by your data's correlation
+for matrix in ([corr] if QUICK else [None, corr]):   # independent bands, then decorrelated by your data's
     bands.band_correlation = matrix    # what --band_correlation=corr.npy does
     # the centre unit of conv2 (a channel of a random-weight layer is best excited by a flat colour)
     picture = feature_vis.visualize(bands, objectives.neuron("conv2", 1), size=24, steps=STEPS,
                                     progress=False).images[-1][0]
     print("picture", picture.shape, "band correlation in it:", np.round(np.corrcoef(picture.reshape(-1, 4).T)[0], 2))
     row += [np.kron(false_colour(picture, b), np.ones((4, 4, 1))) for b in ([0, 1, 2], [3, 2, 1])]
-display(Image.fromarray(to_uint8(contact_sheet([row]))))   # bands 0,1,2 and 3,2,1: without, with the matrix
+display(Image.fromarray(to_uint8(contact_sheet([row]))))   # bands 0,1,2 and 3,2,1 (without, then with the matrix)
 
 # %% [markdown]
 #     python -m lucid_repro.scripts.feature_vis --model=keras:bands.keras --preprocess=none --objective=conv2:1 \
