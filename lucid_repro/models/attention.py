@@ -10,7 +10,7 @@ image -> {layer: weights [B, heads, N_query, N_key]}.
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
-from lucid_repro.models.base import producing_call
+from lucid_repro.models.graph import producing_call
 from lucid_repro.models.keras_model import TokenGrid, token_layout
 
 

@@ -2,23 +2,12 @@
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
+from lucid_repro.models.graph import producing_call
 
 
 def cut_key(layer):
     """The sub-model's key for the input of a sliced layer's conv (`FeatureModel.submodel`)."""
     return f"{layer}/conv_input"
-
-
-def producing_call(tensor):
-    """(the layer whose call made the KerasTensor `tensor`, that call's input tensors) in the
-    graph `tensor` belongs to, or (None, ()). A layer shared by several models (a user's
-    model inside its FeatureModel wrapper) has one call per graph; `layer.input` is only
-    the first's."""
-    history = getattr(tensor, "_keras_history", None)
-    if history is None:
-        return None, ()
-    op, node_index = history[0], history[1]
-    return op, tuple(op._inbound_nodes[node_index].input_tensors)
 
 
 class FeatureModel:

@@ -15,7 +15,7 @@ layer's up to float rounding (the order of the conv's sums; tests/optvis/test_sl
 """
 import tensorflow as tf
 
-from lucid_repro.models.base import producing_call
+from lucid_repro.models.graph import producing_call
 
 # layers whose output channel c depends on input channel c only
 CHANNELWISE = ("ReLU", "MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AveragePool2D")
@@ -24,7 +24,7 @@ CHANNELWISE_ACTIVATIONS = ("linear", "relu")
 
 def _producer(tensor):
     """(the layer that made `tensor`, its single input tensor in `tensor`'s graph), or None
-    for what is missing (`base.producing_call`)."""
+    for what is missing (`graph.producing_call`)."""
     op, inputs = producing_call(tensor)
     return op, (inputs[0] if len(inputs) == 1 else None)
 
