@@ -53,9 +53,16 @@ def main():
     for c, s in zip(chans, seeds):
         feature_vis.visualize(base, f"{args.layer}:{c}", size=args.size, steps=args.steps, seed=s, progress=False)
     separate = (timer() - start) / len(chans)
+    # where a separate run's time goes: building and tracing its step (a 1-step run, the
+    # same unit) against the steps themselves
+    start = timer()
+    feature_vis.visualize(base, f"{args.layer}:{chans[0]}", size=args.size, steps=1, seed=seeds[0], progress=False)
+    setup = timer() - start
     print(f"{args.units} units of {args.layer}, {args.size}px, {args.steps} steps, {args.clock} time, "
           f"load {os.getloadavg()[0]:.1f}")
-    print(f"  separate feature_vis runs: {separate:.2f} s/unit")
+    print(f"  separate feature_vis runs: {separate:.2f} s/unit, of which building + tracing the step "
+          f"~{setup:.2f} s (a 1-step run) and {args.steps} steps ~{separate - setup:.2f} s "
+          f"({(separate - setup) / args.steps * 1e3:.0f} ms/step)")
     images = {}
     for precision in args.precisions.split(","):
         model = with_precision(base, precision)
@@ -73,7 +80,7 @@ def main():
                 obj = np.mean([a["objective"] / max(abs(b["objective"]), 1e-6) for a, b in zip(out, ref)])
                 extra = f"; vs fp32: mean |pixel diff| {diff:.3f}, objective ratio {obj:.2f}"
             print(f"  atlas {precision} batch {batch}: {per:.2f} s/unit = {per / separate:.2f}x a separate run "
-                  f"(traces {r.traces}){extra}")
+                  f"({per / args.steps * 1e3:.0f} ms per unit-step; traces {r.traces}){extra}")
     if args.no_beam:
         return
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))

@@ -40,6 +40,11 @@ def numbers(out, models=("vgg19",)):
 
 _LAYERS = ["relu2_1", "relu4_1", "relu5_1"]
 
+# issue 24: on random-weight VGG19 the papers' optimizer and start (L-BFGS from white noise in
+# the [0, 1] box) are what reproduces He et al.'s results; Adam from a grey start gives noise
+_RANDOM_LBFGS = dict(by_model={"ranvgg19": dict(optimizer="lbfgs", param="box")})
+
+
 SECTION = Section(
     name="feature_inversion", part="classic", order=130, title="Feature inversion",
     claim="Reconstructing an image from one layer's features shows what the layer keeps: shallow "
@@ -47,15 +52,18 @@ SECTION = Section(
     settings={
         # param None: the model family's (pixels on the VGGs)
         "library": dict(image="zurich", layer="relu4_1", size=128, steps=256, param=None, tv_weight=0.0,
-                        lr=0.05, pooling="avg", optimizer="adam"),
+                        lr=0.05, pooling="avg", optimizer="adam",
+                        **_RANDOM_LBFGS),
         "paper": dict(size=256, steps=2000, lr=0.05, optimizer="lbfgs", param="box", pooling="avg",
                       tv_weight=0.0),
-        "demo": dict(image="zurich", layers=_LAYERS, size=128, steps=150, pooling="avg"),
-        "quick": dict(image="zurich", layers=_LAYERS, size=32, steps=4, pooling="avg"),
+        "demo": dict(image="zurich", layers=_LAYERS, size=128, steps=150, pooling="avg", **_RANDOM_LBFGS),
+        "quick": dict(image="zurich", layers=_LAYERS, size=32, steps=4, pooling="avg", **_RANDOM_LBFGS),
     },
     sources={
         "library": "Mahendran & Vedaldi 2015's objective (relative feature distance) without their priors "
-                   "(tv_weight 0), Adam; size and steps ours",
+                   "(tv_weight 0), Adam; size and steps ours. On ranvgg19: L-BFGS from white noise in the [0, 1] "
+                   "box, the setting that reproduces He et al.'s claim (random beats trained) up to relu4_1 "
+                   "(issue 24, BUILD_NOTES; about 1-3 min per layer at 128 px on 2 CPU cores)",
         "demo": "ours: three depths, trained and random VGG19",
         "quick": "ours: smoke tests",
         "paper": "He, Wang & Hopcroft 2016 Sec. 4.1: L-BFGS (our projected L-BFGS with the [0, 1] box, "
@@ -173,8 +181,10 @@ def demo(model, output_dir, quick=False, progress=True, random_model=None):
         runs.append((name, random_model or models.load(name, seed=0)))
     for name, m in runs:
         row = [target]
+        own = SECTION.demo_row(quick, name)       # the random net's own optimizer and start
         for layer in layers:
-            r = invert(m, target, [layer], steps=steps, progress=progress)
+            r = invert(m, target, [layer], steps=steps, progress=progress, optimizer=own.get("optimizer"),
+                       param_kind=own.get("param"))
             record["losses"][f"{name}/{layer}"] = r.loss
             row.append(r.image)
         rows.append(row)

@@ -56,7 +56,9 @@ SECTION = Section(
         # param / batch_mode None: the model family's StyleConfig (recipes.style_transfer.STYLE_CONFIGS;
         # on VGG19 pixels, fixed targets, no transforms)
         "library": dict(size=256, steps=256, lr=0.05, param=None, batch_mode=None, pooling="avg",
-                        style_fit="content", optimizer="adam", **_IMAGES),
+                        style_fit="content", optimizer="adam",
+                        by_model={"ranvgg19": dict(optimizer="lbfgs", param="box", style_weight=10.0)},
+                        **_IMAGES),
         "paper": dict(size=256, steps=2000, optimizer="lbfgs", param="box", batch_mode="fixed", pooling="avg",
                       style_fit="content", **_IMAGES),
         "demo": dict(size=160, steps=200, lr=0.05, param="both", batch_mode=None, pooling="avg",
@@ -68,7 +70,9 @@ SECTION = Section(
     },
     sources={
         "library": "Gatys et al. 2016's setup on VGG19 (average pooling, pixels, fixed targets, no "
-                   "transforms); sizes ours, for a CPU",
+                   "transforms); sizes ours, for a CPU. On ranvgg19: L-BFGS from white noise in the [0, 1] box "
+                   "and style weight 10 (alpha:beta = 10:1 instead of He et al.'s 100:1, under which our "
+                   "normalization leaves the photo unstyled; issue 24, BUILD_NOTES; a few minutes at 256 px)",
         "demo": "ours: make demo's budget, both parameterizations",
         "quick": "ours: smoke tests",
         "article": "Lucid style_transfer_2d.ipynb: batch [generated, content, random crop of the style at "

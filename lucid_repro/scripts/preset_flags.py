@@ -35,7 +35,15 @@ def _describe(section, row):
     return {"library": "these flags' defaults", "demo": "make demo's settings",
             "quick": "make demo --quick (tiny)", "article": "the article's exact settings",
             "paper": "the original paper's settings"}.get(row, row) + \
-        (f" ({section.sources[row]})" if row in ("article", "paper") and row in section.sources else "")
+        (f" ({section.sources[row]})" if row in ("article", "paper") and row in section.sources else "") + \
+        (_per_model(section) if row == "library" else "")
+
+
+def _per_model(section):
+    """The library row's per-family defaults, so --help says what a plain run on that model uses."""
+    by_model = section.settings["library"].get("by_model", {})
+    return "".join(f"; with --model={family}: " + ", ".join(f"--{k}={v}" for k, v in values.items())
+                   for family, values in by_model.items())
 
 
 def apply(section, preset=None, model_name=None, flag_values=None):

@@ -227,9 +227,9 @@ def test_scripts_define_only_the_flag_groups_they_use(script_flags):
         assert ("max_mesh_faces" in names) == meshes, script
         assert ("mesh" in names) == meshes, script
         # saliency has no loop; the toy basin is numpy gradient descent, no render loop; the
-        # activation techniques (issue 26) run forward passes only
+        # activation techniques (issue 26) and the attention maps run forward passes only
         no_loop = ("saliency", "toy_basin", "filters", "activation_maps", "nearest_neighbors", "embedding",
-                   "occlusion", "grabcut", "top_patches")
+                   "occlusion", "grabcut", "top_patches", "attention_maps")
         assert ("checkpoint_every" in names) == (script not in no_loop), script
         assert "max_memory_gb" in names, script          # every script checks its sizes' memory
     for script in ("feature_vis", "cppn", "transparency", "aligned_interpolation", "class_vis", "toy_basin",

@@ -72,6 +72,9 @@ def test_script_writes_image_and_json(tmp_path):
     assert r.returncode == 0, r.stderr
     record = json.loads((tmp_path / "inv.json").read_text())
     assert record["model"] == "ranvgg19" and record["relative_loss"] > 0 and out.exists()
+    # a plain ranvgg19 run uses the setting that reproduces He et al.'s claim (issue 24): the
+    # library row's by_model entry, L-BFGS from white noise in the box
+    assert (record["optimizer"], record["param"]) == ("lbfgs", "box")
 
 
 @pytest.mark.parametrize("args,needle", [
