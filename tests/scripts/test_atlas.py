@@ -93,3 +93,12 @@ def test_atlas_of_a_four_band_keras_model_shows_false_colour_and_keeps_every_ban
     assert atlas.read_done(config, "conv2", 1) is not None
     os.remove(out / manifest["units"][1]["npy"])
     assert atlas.read_done(config, "conv2", 1) is None
+
+
+def test_tiles_of_gray_and_rgb_models_are_plain_pngs(tmp_path):
+    from lucid_repro.recipes import atlas
+    rng = np.random.default_rng(0)
+    for channels, mode in ((1, "L"), (3, "RGB")):
+        path = str(tmp_path / f"t{channels}.png")
+        assert atlas.write_tile(path, rng.random((8, 8, channels), dtype=np.float32)) is None
+        assert Image.open(path).mode == mode and not os.path.exists(path + ".npy")
