@@ -708,6 +708,8 @@ def load_keras(path, preprocess=None, input_range=None, layers=None, logits_laye
         raise UserError("keras: needs a model file or directory, e.g. keras:/path/to/model.keras")
     path = os.path.abspath(os.path.expanduser(path.strip()))
     source = "keras:" + path
+    if isinstance(preprocess, str) and ":" in preprocess:    # module:function (the atlas's plain config)
+        preprocess = next(iter(parse_custom_objects(preprocess).values()))
     if os.path.isdir(path):
         if not os.path.exists(os.path.join(path, "saved_model.pb")):
             raise UserError(f"{path} is a directory without saved_model.pb: not a SavedModel")

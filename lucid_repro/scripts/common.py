@@ -80,8 +80,10 @@ def resolve_deprecated_aliases(flag_values=None):
                 fv[new].present = 1
 
 
-def model_kwargs():
-    """Keyword arguments of `models.load` the flags give for --model (keras: options)."""
+def model_kwargs(plain=False):
+    """Keyword arguments of `models.load` the flags give for --model (keras: options).
+    plain: only strings, numbers, lists (a --preprocess=module:function stays its checked
+    string, which `models.load` resolves): what the atlas's Beam workers are sent."""
     keras_flags = ("preprocess", "input_range", "custom_objects", "unsafe_deserialization", "input_name",
                    "input_values")
     from lucid_repro.models.families import is_keras_file
@@ -97,14 +99,15 @@ def model_kwargs():
     preprocess = FLAGS.preprocess
     if preprocess is not None and ":" in preprocess:
         from lucid_repro.models.keras_model import parse_custom_objects
-        preprocess = next(iter(parse_custom_objects(preprocess).values()))
+        function = next(iter(parse_custom_objects(preprocess).values()))
+        preprocess = preprocess if plain else function
     kwargs["preprocess"] = preprocess
     if FLAGS.input_range is not None:
         try:
             low, high = (float(v) for v in FLAGS.input_range.split(","))
         except ValueError:
             raise UserError(f"--input_range must be 'low,high', got {FLAGS.input_range!r}") from None
-        kwargs["input_range"] = (low, high)
+        kwargs["input_range"] = [low, high] if plain else (low, high)
     return kwargs
 
 

@@ -1,4 +1,5 @@
 """The atlas script (issue 15) on Beam's DirectRunner, in memory, at a tiny size."""
+import dataclasses
 import json
 import os
 
@@ -60,3 +61,44 @@ def test_bad_flags_one_line_exit_2_nothing_written(tmp_path, args, needle):
     out = tmp_path / "atlas"
     r = _run([f"--output_dir={out}"] + args, tmp_path)
     assert_refused(r, needle, tmp_path, out)
+
+
+def test_atlas_of_a_four_band_keras_model_shows_false_colour_and_keeps_every_band(tmp_path):
+    """Issue 25: a user's 4-band keras: model, rebuilt in the Beam worker from the config's
+    plain data; tiles are the --bands false colour, every band in <tile>.npy; a --bands
+    naming a band the model lacks is one line."""
+    from any_models import band_cnn
+    from lucid_repro.images import to_uint8
+    from lucid_repro.recipes import atlas
+    band_cnn(4).save(tmp_path / "bands.keras")
+    out = tmp_path / "atlas"
+    model = [f"--model=keras:{tmp_path / 'bands.keras'}", "--preprocess=none", "--layers=conv2",
+             "--channels=0,1", "--batch=2", "--size=20", "--precision=float32", f"--output_dir={out}"]
+    r = _run(model + ["--bands=0,1,7"], tmp_path)
+    assert_refused(r, "--bands must be three band indices in 0..3", tmp_path, out)
+    r = _run(model + ["--bands=3,2,1"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["units_done"] == 2 and manifest["bands"] == [3, 2, 1]
+    assert manifest["model_kwargs"]["preprocess"] == "none"
+    for unit in manifest["units"]:
+        tile = np.asarray(Image.open(out / unit["tile"]))
+        bands = np.load(out / unit["npy"])
+        assert tile.shape == (20, 20, 3) and bands.shape == (20, 20, 4) and bands.std() > 0
+        np.testing.assert_array_equal(tile, to_uint8(bands[..., [3, 2, 1]]))
+    assert np.asarray(Image.open(out / "conv2_grid.png")).shape[-1] == 3
+    assert "bands 3,2,1" in (out / "index.html").read_text()
+    # a unit whose band file went missing is not done (a later run renders it again)
+    config = atlas.AtlasConfig(**{f.name: manifest[f.name] for f in dataclasses.fields(atlas.AtlasConfig)})
+    assert atlas.read_done(config, "conv2", 1) is not None
+    os.remove(out / manifest["units"][1]["npy"])
+    assert atlas.read_done(config, "conv2", 1) is None
+
+
+def test_tiles_of_gray_and_rgb_models_are_plain_pngs(tmp_path):
+    from lucid_repro.recipes import atlas
+    rng = np.random.default_rng(0)
+    for channels, mode in ((1, "L"), (3, "RGB")):
+        path = str(tmp_path / f"t{channels}.png")
+        assert atlas.write_tile(path, rng.random((8, 8, channels), dtype=np.float32)) is None
+        assert Image.open(path).mode == mode and not os.path.exists(path + ".npy")
