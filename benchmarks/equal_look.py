@@ -12,6 +12,8 @@ bare channel objective as Lucid's, seed 0, float32):
   c2f        sliced + --schedule=coarse_to_fine (half the steps at 64 px, then 128 px)
   bf16       sliced, the network in bfloat16 (models.precision; what --precision=auto picks
              where bf16 is faster), objective measured in the run itself
+  fused      sliced + --fused_transforms (Lucid's transform values as one warp to a fixed
+             size: transforms.fused_standard_transforms)
   atlas      sliced, all units of a layer in ONE batch (optvis.units.UnitRenderer):
              per-unit time = batch time / units
 The methods are interleaved unit by unit in one process (the machine is shared: ratios
@@ -87,12 +89,13 @@ def untraced(times, stage_starts=(0,)):
     return np.cumsum(t)
 
 
-def run_single(model, unit, size, steps, target, slice_channels, sched):
+def run_single(model, unit, size, steps, target, slice_channels, sched, fused=False):
     layer, ch = unit.split(":")
     clock = Clock(target, min_stage=1 if sched == "coarse_to_fine" else 0)
     r = schedule.render_scheduled(
         model, objectives.channel(layer, int(ch)), lambda s: param.image(s), size, steps, schedule=sched,
-        transforms_for=lambda s: transforms.standard_transforms_for(model, s), optimizer=render.adam(0.05),
+        transforms_for=lambda s: transforms.standard_transforms_for(model, s, fused=fused),
+        optimizer=render.adam(0.05),
         seed=0, progress=False, stop_when=clock, slice_channels=slice_channels)
     return clock, r.images[-1][0], r.steps
 
@@ -143,9 +146,10 @@ def main():
     model = models.load("vgg19")
     from lucid_repro.models.precision import with_precision
     methods = a.methods.split(",")
-    variants = [(n, sl, sch, m) for n, sl, sch, m in (("sliced", True, "single", model),
-                                                         ("c2f", True, "coarse_to_fine", model),
-                                                         ("bf16", True, "single", None)) if n in methods]
+    variants = [v for v in (("sliced", True, "single", model, False),
+                            ("c2f", True, "coarse_to_fine", model, False),
+                            ("fused", True, "single", model, True),
+                            ("bf16", True, "single", None, False)) if v[0] in methods]
     layers = a.layers.split(",")
     chans = {l: [int(17 + 37 * k) % model.layer_depth(l) for k in range(a.first, a.first + a.units)]
              for l in layers}
@@ -165,9 +169,9 @@ def main():
                                 objective=ref, load=loadavg(), t95=_first_reach(clock, target),
                                 cpu95=_first_reach(clock, target, cpu=True), **image_stats.stats(img))
             imgs = [img]
-            for name, sl, sched, m in variants:
+            for name, sl, sched, m, fused in variants:
                 m = m or with_precision(model, "bfloat16")
-                c, im, n = run_single(m, unit, a.size, a.steps, target, sl, sched)
+                c, im, n = run_single(m, unit, a.size, a.steps, target, sl, sched, fused)
                 rec[name] = dict(seconds=c.reached if c.reached else untraced(c.times, c.stage_starts)[-1],
                                  cpu=c.reached_cpu if c.reached else untraced(c.cpu, c.stage_starts)[-1],
                                  reached=c.reached is not None,
@@ -194,7 +198,7 @@ def main():
             row.append(im)
     print("\nratios (time to 95 % of Lucid's 512-step objective / Lucid's time to the same 95 %, and / "
           "Lucid's full 512 steps):")
-    for name in [m for m in ("sliced", "c2f", "bf16", "atlas") if m in methods]:
+    for name in [m for m in ("sliced", "c2f", "fused", "bf16", "atlas") if m in methods]:
         r95 = [r[name]["seconds"] / r["lucid"]["t95"] for r in rows]
         rfull = [r[name]["seconds"] / r["lucid"]["seconds"] for r in rows]
         ok = sum(r[name]["reached"] for r in rows)
@@ -221,7 +225,7 @@ def _first_reach(clock, target, cpu=False):
 
 def _line(rec):
     parts = [rec["unit"]]
-    for name in [n for n in ("lucid", "sliced", "c2f", "bf16") if n in rec]:
+    for name in [n for n in ("lucid", "sliced", "c2f", "fused", "bf16") if n in rec]:
         r = rec[name]
         t, c = r.get("t95", r["seconds"]), r.get("cpu95", r["cpu"])
         parts.append(f"{name} {t:.1f}s (CPU {c:.1f}s){'' if r.get('reached', True) else '(NOT reached)'} @{r['steps']} "

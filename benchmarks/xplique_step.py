@@ -160,9 +160,10 @@ def main():
                     help="Xplique model's input side (default: our mean network pixel count, as a side)")
     ap.add_argument("--xplique_image", type=int, default=None,
                     help="Xplique's optimized image side (custom_shape; default = its input side)")
-    ap.add_argument("--ours_transforms", choices=["standard", "pad_jitter"], default="standard",
-                    help="pad_jitter: ours without random scale and rotation (diagnostic: the network "
-                         "then sees size + 12 px every step)")
+    ap.add_argument("--ours_transforms", choices=["standard", "fused", "pad_jitter"], default="standard",
+                    help="fused: Lucid's values as one warp to a fixed size (feature_vis "
+                         "--fused_transforms); pad_jitter: ours without random scale and rotation (diagnostic: "
+                         "the network then sees size + 12 px every step)")
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                     help="time steps by the wall clock or by this process's CPU time")
     ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds of ours / ours whole / Xplique")
@@ -179,6 +180,9 @@ def main():
     unit = f"{args.layer}:{args.channel}"
     sides = our_network_sides(args.size)
     ours_transforms = None
+    if args.ours_transforms == "fused":          # Lucid's values as one warp to a fixed size (issue 29)
+        sides = [args.size + 12]
+        ours_transforms = transforms.fused_standard_transforms()
     if args.ours_transforms == "pad_jitter":
         sides = [args.size + 12]
         ours_transforms = [transforms.pad(12), transforms.jitter(8), transforms.jitter(4)]

@@ -156,11 +156,68 @@ def standard_transforms(scale=1.0):
     ]
 
 
-def standard_transforms_for(model, size):
+def standard_transforms_for(model, size, fused=False):
     """`standard_transforms` for images of side `size` fed to `model`: Lucid's pixel values,
-    scaled below 128 px for models whose `transform_scale(size)` says so (a user's model)."""
+    scaled below 128 px for models whose `transform_scale(size)` says so (a user's model).
+    fused: the same as one warp to a fixed size (`fused_standard_transforms`)."""
     scale = model.transform_scale(size) if hasattr(model, "transform_scale") else 1.0
-    return standard_transforms(scale)
+    return fused_standard_transforms(scale) if fused else standard_transforms(scale)
+
+
+def lucid_affine(draws, height, width, pad, jitter, jitter2):
+    """Lucid's chain pad(pad), jitter(jitter), scale, rotate, jitter(jitter2) as one affine
+    map per item: [B, 8] projective transforms (output pixel -> padded-image pixel) of
+    `draws` ([B, 4]: o1, scale, angle in radians, o2), and the fixed output size
+    (height + 2 pad - jitter - jitter2, the chain's size at scale 1)."""
+    o1, s, angle, o2 = tf.unstack(draws, axis=1)
+    h = tf.cast(height, tf.float32) + 2 * pad - jitter     # after the first crop
+    w = tf.cast(width, tf.float32) + 2 * pad - jitter
+    out_h, out_w = h - jitter2, w - jitter2
+    cos, sin = tf.cos(-angle), tf.sin(-angle)                         # rows point down (see `rotate`)
+    # output (x, y) -> scaled frame u = (x, y) + o2 + centring -> unrotated r -> crop q -> padded p
+    ux0 = o2 + (s * w - jitter2 - out_w) / 2
+    uy0 = o2 + (s * h - jitter2 - out_h) / 2
+    cx, cy = (s * w - 1) / 2, (s * h - 1) / 2
+    # r = R^-1 (u - c) + c, R^-1 = [[cos, sin], [-sin, cos]] in `rotate`'s convention
+    rx0 = cos * (ux0 - cx) + sin * (uy0 - cy) + cx
+    ry0 = -sin * (ux0 - cx) + cos * (uy0 - cy) + cy
+    # q = (r + 0.5) / s - 0.5 (half-pixel resize); p = q + o1
+    a0, a1, a2 = cos / s, sin / s, (rx0 + 0.5) / s - 0.5 + o1
+    b0, b1, b2 = -sin / s, cos / s, (ry0 + 0.5) / s - 0.5 + o1
+    zero = tf.zeros_like(s)
+    return tf.stack([a0, a1, a2, b0, b1, b2, zero, zero], axis=1), (out_h, out_w)
+
+
+def warp_padded(t, pad, pad_value, transforms, out_size):
+    """Pad `t` by `pad` (constant `pad_value`) and resample it once through `transforms`
+    ([B, 8]) to `out_size` (bilinear; 0 outside the padded image, as Lucid's rotation)."""
+    padded = tf.pad(t, [(0, 0), (pad, pad), (pad, pad), (0, 0)], constant_values=pad_value)
+    return tf.raw_ops.ImageProjectiveTransformV3(
+        images=padded, transforms=transforms, output_shape=tf.cast(tf.stack(out_size), tf.int32),
+        fill_value=0.0, interpolation="BILINEAR", fill_mode="CONSTANT")
+
+
+def fused_standard_transforms(scale=1.0):
+    """Lucid's standard transforms (same values and draws' ranges) as ONE bilinear warp to a
+    FIXED size (`lucid_affine`; issue 29, `--fused_transforms`): one resampling instead of
+    the chain's two (resize, then rotate), and the network sees one input shape every step
+    (size + 12 px at Lucid's pixels) instead of eleven (0.9x-1.1x). The differences from the
+    chain are `ItemwiseTransforms`' (the scaled image's centre is kept, its size is not; fill
+    0 outside the padded image). One draw per step for the whole batch, from the loop's
+    generator. Off by default: the article preset is Lucid's chain."""
+    px = lambda v: relative_pixels(v, scale)   # noqa: E731
+    p, j, j2 = px(12), px(8), px(4)
+    angles = [math.radians(a) for a in LUCID_ANGLES]
+
+    def inner(t, rng):
+        o1 = tf.floor(rng.uniform([], 0.0, 1.0) * (j + 1))
+        s, angle = _choice(LUCID_SCALES, rng), _choice(angles, rng)
+        o2 = tf.floor(rng.uniform([], 0.0, 1.0) * (j2 + 1))
+        shape = tf.shape(t)
+        draws = tf.tile(tf.stack([o1, s, angle, o2])[None], [shape[0], 1])
+        transforms, out_size = lucid_affine(draws, shape[1], shape[2], p, j, j2)
+        return warp_padded(t, p, 0.5, transforms, out_size)
+    return [inner]
 
 
 class ItemwiseTransforms:
@@ -209,33 +266,12 @@ class ItemwiseTransforms:
 
     def affine(self, draws, height, width):
         """[B, 8] projective transforms (output pixel -> padded-image pixel) of `draws`."""
-        o1, s, angle, o2 = tf.unstack(draws, axis=1)
-        h = tf.cast(height, tf.float32) + 2 * self.pad - self.jitter     # after the first crop
-        w = tf.cast(width, tf.float32) + 2 * self.pad - self.jitter
-        out_h, out_w = h - self.jitter2, w - self.jitter2
-        cos, sin = tf.cos(-angle), tf.sin(-angle)                         # rows point down (see `rotate`)
-        # output (x, y) -> scaled frame u = (x, y) + o2 + centring -> unrotated r -> crop q -> padded p
-        ux0 = o2 + (s * w - self.jitter2 - out_w) / 2
-        uy0 = o2 + (s * h - self.jitter2 - out_h) / 2
-        cx, cy = (s * w - 1) / 2, (s * h - 1) / 2
-        # r = R^-1 (u - c) + c, R^-1 = [[cos, sin], [-sin, cos]] in `rotate`'s convention
-        rx0 = cos * (ux0 - cx) + sin * (uy0 - cy) + cx
-        ry0 = -sin * (ux0 - cx) + cos * (uy0 - cy) + cy
-        # q = (r + 0.5) / s - 0.5 (half-pixel resize); p = q + o1
-        a0, a1, a2 = cos / s, sin / s, (rx0 + 0.5) / s - 0.5 + o1
-        b0, b1, b2 = -sin / s, cos / s, (ry0 + 0.5) / s - 0.5 + o1
-        zero = tf.zeros_like(s)
-        return tf.stack([a0, a1, a2, b0, b1, b2, zero, zero], axis=1), (out_h, out_w)
+        return lucid_affine(draws, height, width, self.pad, self.jitter, self.jitter2)
 
     def __call__(self, t, rng=None):
         if t.shape[0] is not None and t.shape[0] != self.batch:
             raise ValueError(f"ItemwiseTransforms for a batch of {self.batch} got {t.shape[0]} items")
         step = self._step.assign_add(1)
         shape = tf.shape(t)
-        padded = tf.pad(t, [(0, 0), (self.pad, self.pad), (self.pad, self.pad), (0, 0)],
-                        constant_values=self.pad_value)
-        transforms, (out_h, out_w) = self.affine(self.draws(step), shape[1], shape[2])
-        size = tf.cast(tf.stack([out_h, out_w]), tf.int32)
-        return tf.raw_ops.ImageProjectiveTransformV3(
-            images=padded, transforms=transforms, output_shape=size, fill_value=0.0,
-            interpolation="BILINEAR", fill_mode="CONSTANT")
+        transforms, out_size = self.affine(self.draws(step), shape[1], shape[2])
+        return warp_padded(t, self.pad, self.pad_value, transforms, out_size)

@@ -22,7 +22,7 @@ SECTION = Section(
           "raw pixels in the same number of steps.",
     settings={
         "library": dict(objective="conv5_1:15", size=128, steps=256, param="fft", decorrelate=True, lr=0.05,
-                        no_transforms=False, relu_override=False, schedule="single"),
+                        no_transforms=False, fused_transforms=False, relu_override=False, schedule="single"),
         "demo": dict(size=128, steps=160, units=_UNITS),
         "quick": dict(size=32, steps=4, units=_UNITS[:2]),
     },
@@ -48,12 +48,14 @@ SATURATION_PENALTY = 0.2
 def visualize(model, objective, size=128, steps=256, param_kind="fft", decorrelate=True, lr=0.05,
               use_transforms=True, seed=0, batch=1, progress=True, thresholds=None,
               saturation_penalty=SATURATION_PENALTY, relu_override=False, schedule="single",
-              slice_channels=True):
+              slice_channels=True, fused_transforms=False):
     """Render one objective; returns the RenderResult (images at thresholds).
     saturation_penalty: weight of `objectives.saturation_penalized` (0: the bare
     objective, Lucid's); relu_override: Lucid's ReLU gradient override (`render.render`).
     schedule: "single" (Lucid's: every step at full size) or "coarse_to_fine"
-    (`optvis.schedule`, issue 29). slice_channels: `render.render`'s."""
+    (`optvis.schedule`, issue 29). slice_channels: `render.render`'s. fused_transforms:
+    Lucid's standard transforms as one warp to a fixed size (`transforms.fused_standard_transforms`,
+    issue 29; off: Lucid's chain)."""
     if size <= 0 or steps <= 0:
         raise UserError(f"size and steps must be positive, got size={size} steps={steps}")
     return schedule_lib.render_scheduled(
@@ -61,7 +63,8 @@ def visualize(model, objective, size=128, steps=256, param_kind="fft", decorrela
         lambda s: param.image_of_kind(param_kind, s, batch=batch, decorrelate=decorrelate,
                                       **param.for_model(model)),
         size, steps, schedule=schedule,
-        transforms_for=lambda s: transforms_lib.standard_transforms_for(model, s) if use_transforms else [],
+        transforms_for=lambda s: (transforms_lib.standard_transforms_for(model, s, fused=fused_transforms)
+                                  if use_transforms else []),
         optimizer=render.adam(lr), thresholds=thresholds or (steps,), seed=seed, progress=progress,
         description=str(objective), slice_channels=slice_channels, relu_override=relu_override)
 

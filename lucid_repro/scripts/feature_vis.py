@@ -31,6 +31,8 @@ flags.DEFINE_float("closeness", 1.0, "--accentuate: weight of the squared spectr
 flags.DEFINE_bool("decorrelate", D["decorrelate"], "decorrelated colour space")
 flags.DEFINE_float("lr", D["lr"], "Adam learning rate (--param=maco: Nadam, 1.0 unless given)")
 flags.DEFINE_bool("no_transforms", D["no_transforms"], "disable transformation robustness")
+flags.DEFINE_bool("fused_transforms", D["fused_transforms"], "Lucid's standard transforms as one warp to a fixed "
+                  "size (one resampling, one network input shape; faster, not Lucid's exact chain: issue 29)")
 flags.DEFINE_bool("relu_override", D["relu_override"], "Lucid's ReLU gradient override for the first 17 steps (render_vis's default)")
 flags.DEFINE_enum("schedule", D["schedule"], ["single", "coarse_to_fine"],
                   "single: every step at full size (Lucid's); coarse_to_fine: the first half of the steps "
@@ -73,7 +75,7 @@ def main(argv):
                                    param_kind=FLAGS.param, decorrelate=FLAGS.decorrelate,
                                    lr=FLAGS.lr, use_transforms=not FLAGS.no_transforms,
                                    seed=FLAGS.seed, progress=FLAGS.progress, relu_override=FLAGS.relu_override,
-                                   schedule=FLAGS.schedule)
+                                   schedule=FLAGS.schedule, fused_transforms=FLAGS.fused_transforms)
     common.save_pictures(FLAGS.output, result.images[-1][0], FLAGS.bands)
     print(f"wrote {FLAGS.output} (objective {FLAGS.objective}, final value {-result.losses[-1]:.4g})")
 

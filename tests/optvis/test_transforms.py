@@ -120,3 +120,37 @@ def test_itemwise_transforms_draw_per_item_from_seed_and_step():
     assert set(d[:, 0]) == set(range(9)) and set(d[:, 3]) == set(range(5))
     assert np.isclose(d[:, 1].min(), 0.9) and np.isclose(d[:, 1].max(), 1.1)
     assert np.isclose(np.degrees(d[:, 2]).min(), -10, atol=1e-4) and np.isclose(np.degrees(d[:, 2]).max(), 10, atol=1e-4)
+
+
+def test_fused_standard_transforms_are_the_itemwise_warp_at_one_fixed_size():
+    """--fused_transforms (issue 29): Lucid's values as one warp, drawn from the loop's
+    generator; every step hands the network the same shape (size + 12), where Lucid's chain
+    gives 11 sizes; its map is `lucid_affine`, the warp the chain test above checks."""
+    image = tf.constant(np.random.RandomState(2).uniform(size=(1, 20, 20, 3)).astype(np.float32))
+    fused = tf.function(tr.compose(tr.fused_standard_transforms()))
+    chain = tf.function(tr.compose(tr.standard_transforms()))
+    rng = tf.random.Generator.from_seed(0)
+    shapes = {fused(image, rng).shape[1:3] for _ in range(30)}
+    chain_shapes = {tuple(chain(image, rng).shape[1:3]) for _ in range(30)}
+    assert shapes == {(32, 32)} and len(chain_shapes) > 3
+    # with a scale of 1 and no rotation drawn it is the chain's pad-and-crop exactly
+    still = tr.fused_standard_transforms()[0]
+    with mock_choice(scale=1.0, angle=0.0):
+        out = still(image, tf.random.Generator.from_seed(3)).numpy()
+    offsets = [(o1, o2) for o1 in range(9) for o2 in range(5)]
+    assert min(np.abs(out - _lucid_chain(image, o1, 1.0, 0, o2)).max() for o1, o2 in offsets) < 1e-6
+
+
+class mock_choice:
+    """Force `transforms._choice` to return the given scale, then the given angle."""
+
+    def __init__(self, scale, angle):
+        self.values = [scale, angle]
+
+    def __enter__(self):
+        self.saved = tr._choice
+        values = iter(self.values)
+        tr._choice = lambda table, rng: tf.constant(next(values), tf.float32)
+
+    def __exit__(self, *exc):
+        tr._choice = self.saved
