@@ -49,11 +49,11 @@ class FeatureModel:
             return family.head_size
         return None
 
-    def transform_scale(self, size):
-        """The factor of Lucid's transform pixel values (pad 12, jitter 8, ...) at image side
-        `size`: 1 (Lucid's values at every size: the zoo's ImageNet models and their
-        references); a user's model scales them below 128 px (`KerasFeatureModel`)."""
-        return 1.0
+    # Whether Lucid's transform pixel values (pad 12, jitter 8, ...) shrink with small images
+    # (`optvis.transforms.transform_scale`): the zoo's ImageNet models keep Lucid's values at
+    # every size (and their references); a user's model scales them below 128 px
+    # (`KerasFeatureModel`: MNIST's 28 px, CIFAR's 32 px)
+    scales_transforms = False
 
     def fixed_input_size(self):
         """(h, w) of a model built for one input size (a Flatten head), else None."""

@@ -269,11 +269,7 @@ class KerasFeatureModel(FeatureModel):
         from lucid_repro.models.families import GENERIC
         return GENERIC
 
-    def transform_scale(self, size):
-        """Lucid's transform pixel values scaled to small images (`transforms.size_scale`):
-        a user's model is often small (MNIST's 28 px, CIFAR's 32 px)."""
-        from lucid_repro.optvis.transforms import size_scale
-        return size_scale(size)
+    scales_transforms = True     # a user's model is often small (base.FeatureModel)
 
     def fixed_input_size(self):
         native = self.info.get("native_size")

@@ -125,7 +125,7 @@ def compose(transforms):
 
 # Lucid's pixel values (pad 12, jitter 8 and 4, Yosinski's roll 16) are for the article's
 # 128-224 px images; below ARTICLE_MIN_SIZE a model that asks for it (a user's model:
-# `FeatureModel.transform_scale`) gets them scaled by size / ARTICLE_MIN_SIZE (BUILD_NOTES, issue 25)
+# `FeatureModel.scales_transforms`) gets them scaled by size / ARTICLE_MIN_SIZE (BUILD_NOTES, issue 25)
 ARTICLE_MIN_SIZE = 128
 
 
@@ -156,11 +156,18 @@ def standard_transforms(scale=1.0):
     ]
 
 
+def transform_scale(model, size):
+    """The factor of Lucid's transform pixel values for images of side `size` fed to
+    `model`: `size_scale(size)` where the model says its transforms scale with the image
+    (`FeatureModel.scales_transforms`: a user's model), else 1 (Lucid's values)."""
+    return size_scale(size) if getattr(model, "scales_transforms", False) else 1.0
+
+
 def standard_transforms_for(model, size, fused=False):
     """`standard_transforms` for images of side `size` fed to `model`: Lucid's pixel values,
-    scaled below 128 px for models whose `transform_scale(size)` says so (a user's model).
+    scaled below 128 px for models that ask for it (`transform_scale`).
     fused: the same as one warp to a fixed size (`fused_standard_transforms`)."""
-    scale = model.transform_scale(size) if hasattr(model, "transform_scale") else 1.0
+    scale = transform_scale(model, size)
     return fused_standard_transforms(scale) if fused else standard_transforms(scale)
 
 

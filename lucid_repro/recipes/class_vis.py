@@ -132,7 +132,7 @@ def visualize(model, objective, method="yosinski", size=224, steps=None, learnin
     objectives.check_against(objective, model)
     fixed = input_size_for(model, objective.layers)
     fit = [fit_to(fixed)] if fixed is not None and tuple(fixed) != (size, size) else []
-    scale = model.transform_scale(size) if hasattr(model, "transform_scale") else 1.0
+    scale = transforms_lib.transform_scale(model, size)
     if max_jitter is None:
         max_jitter = transforms_lib.relative_pixels(MAX_JITTER, scale)
     if method == "yosinski":
