@@ -107,7 +107,8 @@ def layer_activations(model, layer, collection, size=224, batch_size=16, pooled=
     float32 [N, C] (pooled; a dense layer is [N, C] either way) or [N, h, w, C]
     (pooled=False: a read-only memory map of the cache file). Computed once per key (see
     the module docstring), with a progress bar; later calls read the cache."""
-    from lucid_repro.images import atomic_path, to_channels
+    from lucid_repro.files import atomic_path
+    from lucid_repro.images import to_channels
     from lucid_repro.progress import bar
 
     layer = model.check_layer(layer)
@@ -159,7 +160,7 @@ def _read(path, n, pooled):
 
 
 def _write_record(path, record):
-    from lucid_repro.images import atomic_path
+    from lucid_repro.files import atomic_path
     with atomic_path(path) as tmp:
         with open(tmp, "w") as f:
             json.dump(record, f, indent=1)

@@ -27,7 +27,7 @@ import json
 import os
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from lucid_repro.images import atomic_path
+from lucid_repro.files import atomic_path
 
 ROWS = ("library", "demo", "quick", "article", "paper")
 NO_NUMBER = "none given (the article shows this qualitatively)"

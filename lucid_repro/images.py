@@ -1,12 +1,12 @@
 """Image and video I/O: loading with clear errors, atomic writes."""
 import os
-import tempfile
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from lucid_repro import limits
 from lucid_repro.errors import UserError
+from lucid_repro.files import atomic_path
 
 
 def load_image(path, size=None, max_side=None):
@@ -108,37 +108,6 @@ def to_uint8(image):
     if image.dtype == np.uint8:
         return image
     return (np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-
-
-def _atomic_target(path):
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    suffix = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=directory)
-    os.close(fd)
-    return path, tmp
-
-
-class atomic_path:
-    """Context manager yielding a temp path in the target's directory; renamed
-    onto the target only if the block succeeds, removed otherwise."""
-
-    def __init__(self, path):
-        self.path, self.tmp = _atomic_target(path)
-
-    def __enter__(self):
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp creates 0600
-            os.replace(self.tmp, self.path)
-        elif os.path.exists(self.tmp):
-            os.remove(self.tmp)
-        return False
 
 
 def save_image(path, image):

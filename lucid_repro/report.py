@@ -24,7 +24,7 @@ import re
 import shutil
 import time
 
-from lucid_repro.images import atomic_path
+from lucid_repro.files import atomic_path
 from lucid_repro.declaration import read_json
 from lucid_repro.recipes import registry
 

@@ -41,7 +41,7 @@ def to_trimesh(mesh, texture):
 
 def save_glb(path, mesh, texture):
     """Write `mesh` with `texture` as one binary glTF file, atomically. Returns the path."""
-    from lucid_repro.images import atomic_path
+    from lucid_repro.files import atomic_path
 
     path = os.fspath(path)
     data = to_trimesh(mesh, texture).export(file_type="glb")

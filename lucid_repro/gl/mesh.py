@@ -440,7 +440,8 @@ def save_obj(path, mesh, texture=None):
     written and the material has no map_Kd. One `vt` per vertex, so `load_mesh`
     reads back exactly the same positions, uvs and faces. Returns the OBJ path.
     """
-    from lucid_repro.images import atomic_path, save_image
+    from lucid_repro.files import atomic_path
+    from lucid_repro.images import save_image
 
     mesh = validate(mesh)
     path = os.fspath(path)

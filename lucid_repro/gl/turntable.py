@@ -221,7 +221,8 @@ def write_outputs(output_dir, prefix, mesh, texture, renderer, frames=24, metric
     dict kind -> path (texture, turntable, obj, mtl, obj_texture, glb, metrics)."""
     from lucid_repro.gl import save_obj
     from lucid_repro.gl.gltf import save_glb
-    from lucid_repro.images import atomic_path, save_image
+    from lucid_repro.files import atomic_path
+    from lucid_repro.images import save_image
 
     os.makedirs(output_dir, exist_ok=True)
     paths = {}

@@ -206,7 +206,7 @@ def stylize(net, images, style_weights=None, training=False):
 
 def save(net, path):
     """Write the network as a `.keras` file, atomically."""
-    from lucid_repro.images import atomic_path
+    from lucid_repro.files import atomic_path
     with atomic_path(path) as tmp:
         net.save(tmp)
     return str(path)

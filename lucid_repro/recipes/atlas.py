@@ -35,7 +35,7 @@ import time
 from typing import List, Optional
 
 from lucid_repro.declaration import Section
-from lucid_repro.images import atomic_path
+from lucid_repro.files import atomic_path
 
 
 SECTION = Section(

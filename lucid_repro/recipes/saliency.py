@@ -263,7 +263,7 @@ def plot_curves(path, curves):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from lucid_repro.images import atomic_path
+    from lucid_repro.files import atomic_path
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), dpi=100)
     for ax, kind in zip(axes, ("deletion", "insertion")):
         for method, cs in curves.items():

@@ -138,7 +138,8 @@ def demo(model, output_dir, quick=False, progress=True):
     is unused (the toy has no network)."""
     import json
 
-    from lucid_repro.images import atomic_path, contact_sheet, save_image
+    from lucid_repro.files import atomic_path
+    from lucid_repro.images import contact_sheet, save_image
     settings = SECTION.demo_row(quick)
     trials = settings["trials"]
     results = compare(trials=trials, steps=settings["steps"], lr=settings["lr"], sd=settings["sd"], progress=progress)

@@ -34,7 +34,8 @@ def main(argv):
         raise common.UserError(f"--patch must be row,col (patch grid coordinates), got {FLAGS.patch!r}")
     npz = FLAGS.output + ".npz"
     common.check_writable_output(FLAGS.output)
-    from lucid_repro.images import atomic_path, load_any_image, save_image, to_channels
+    from lucid_repro.files import atomic_path
+    from lucid_repro.images import load_any_image, save_image, to_channels
     if FLAGS.image:
         h, w = load_any_image(FLAGS.image, max_side=FLAGS.size).shape[:2]
         from lucid_repro import limits

@@ -178,7 +178,7 @@ def save_pictures(path, images, bands=None):
     if channels not in (1, 3):
         bands = parse_bands(bands, channels) if bands else None
         npy = path + ".npy"
-        from lucid_repro.images import atomic_path
+        from lucid_repro.files import atomic_path
         with atomic_path(npy) as tmp:
             with open(tmp, "wb") as f:
                 np.save(f, np.stack(images).astype(np.float32))

@@ -26,7 +26,7 @@ def main(argv):
     common.positive("batch_size", FLAGS.batch_size)
     common.check_writable_output(FLAGS.output)
     import numpy as np
-    from lucid_repro.images import atomic_path
+    from lucid_repro.files import atomic_path
     from lucid_repro.recipes.maco import estimate_spectrum
     collection = collection_flags.load()
     spectrum = estimate_spectrum(collection, FLAGS.size, FLAGS.batch_size, progress=FLAGS.progress)

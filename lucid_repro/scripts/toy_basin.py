@@ -37,7 +37,8 @@ def main(argv):
     if FLAGS.output:
         common.check_writable_output(FLAGS.output, also=[os.path.splitext(FLAGS.output)[0] + ".json"])
     check_memory()
-    from lucid_repro.images import atomic_path, contact_sheet, save_image  # heavy imports after the checks
+    from lucid_repro.files import atomic_path
+    from lucid_repro.images import contact_sheet, save_image  # heavy imports after the checks
     from lucid_repro.recipes import toy_basin
     results = toy_basin.compare(trials=FLAGS.trials, steps=FLAGS.steps, lr=FLAGS.lr, sd=FLAGS.sd,
                                 seed=FLAGS.seed)

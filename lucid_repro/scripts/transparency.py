@@ -73,7 +73,8 @@ def run_bands(model, objective, extra):
 
     import numpy as np
 
-    from lucid_repro.images import atomic_path, contact_sheet, display_rgb, save_image
+    from lucid_repro.files import atomic_path
+    from lucid_repro.images import contact_sheet, display_rgb, save_image
     from lucid_repro.optvis import alpha as alpha_lib
     from lucid_repro.recipes.transparency import attribution_correlation, gamma_for, visualize
     from lucid_repro.declaration import write_json

@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_repro.errors import UserError
-from lucid_repro.images import atomic_path
+from lucid_repro.files import atomic_path
 from lucid_repro.optvis.param.base import Param, random_state
 from lucid_repro.optvis.param.color import decorrelate_colors
 
