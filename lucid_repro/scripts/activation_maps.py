@@ -32,12 +32,7 @@ def main(argv):
             common.positive(name, getattr(FLAGS, name))
     common.check_writable_output(FLAGS.output)
     from lucid_repro.images import load_any_image, save_image, to_channels
-    if FLAGS.image:
-        h, w = load_any_image(FLAGS.image, max_side=FLAGS.size).shape[:2]
-        from lucid_repro import limits
-        est = common.memory_estimate()
-        est.add("network activations", limits.network_bytes(FLAGS.model, h, w, backward=False))
-        est.check(f"--size={FLAGS.size} ({h}x{w} image)")
+    common.check_photo_memory()
     from lucid_repro.assets import find_image
     from lucid_repro.recipes import activation_maps as recipe
     path = FLAGS.image or find_image("bridge.jpg", "content")

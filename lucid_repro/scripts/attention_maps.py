@@ -36,12 +36,7 @@ def main(argv):
     common.check_writable_output(FLAGS.output)
     from lucid_repro.files import atomic_path
     from lucid_repro.images import load_any_image, save_image, to_channels
-    if FLAGS.image:
-        h, w = load_any_image(FLAGS.image, max_side=FLAGS.size).shape[:2]
-        from lucid_repro import limits
-        est = common.memory_estimate()
-        est.add("network activations", limits.network_bytes(FLAGS.model, h, w, backward=False))
-        est.check(f"--size={FLAGS.size} ({h}x{w} image)")
+    common.check_photo_memory()
     import numpy as np
 
     from lucid_repro.assets import find_image

@@ -429,6 +429,19 @@ def memory_estimate():
     return limits.MemoryEstimate(FLAGS.model if "model" in FLAGS else None)
 
 
+def check_photo_memory():
+    """(forward-only scripts on one photo) Refuse an --image whose forward pass at --size
+    would not fit in memory, before the model loads; reads only the image's size."""
+    if not FLAGS.image:
+        return
+    from lucid_repro import limits
+    from lucid_repro.images import load_any_image
+    h, w = load_any_image(FLAGS.image, max_side=FLAGS.size).shape[:2]
+    est = memory_estimate()
+    est.add("network activations", limits.network_bytes(FLAGS.model, h, w, backward=False))
+    est.check(f"--size={FLAGS.size} ({h}x{w} image)")
+
+
 def check_3d_memory(batch):
     """(3D scripts) Refuse --texture_size / --view_size / --frames / --naive_size that would not fit in
     memory, before the mesh, the renderer or the model are loaded."""
