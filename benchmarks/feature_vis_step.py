@@ -146,6 +146,8 @@ def kernel_profile(size, layer, reps=5):
     import re
     import subprocess
     import sys
+
+    from step_profile import onednn_exec    # this folder (the script's own) is on sys.path
     env = dict(os.environ, ONEDNN_VERBOSE="1", TF_CPP_MIN_LOG_LEVEL="3")
     out = subprocess.run([sys.executable, __file__, "--kernel_child", f"--size={size}", f"--layer={layer}",
                           f"--steps={reps}"], env=env, capture_output=True, text=True, check=True).stdout
@@ -153,13 +155,14 @@ def kernel_profile(size, layer, reps=5):
     total_ms = float(next(l for l in lines if l.startswith("KERNELS-END")).split()[1])
     ms, flops, isa = {}, {}, {}
     for line in lines:
-        f = line.split(",")
-        if not line.startswith("onednn_verbose") or len(f) < 10 or f[3] != "exec":
+        record = onednn_exec(line)
+        if record is None:
             continue
-        kind = f[5] + (" " + f[7] if f[5] == "convolution" else "")
-        ms[kind] = ms.get(kind, 0.0) + float(f[-1]) / reps
-        isa[kind] = f[6]
-        m = re.search(r"mb(\d+)_ic(\d+)oc(\d+)_ih(\d+)oh(\d+)kh(\d+).*?_iw(\d+)ow(\d+)kw(\d+)", f[-2])
+        primitive, impl, prop, shape, t = record
+        kind = primitive + (" " + prop if primitive == "convolution" else "")
+        ms[kind] = ms.get(kind, 0.0) + t / reps
+        isa[kind] = impl
+        m = re.search(r"mb(\d+)_ic(\d+)oc(\d+)_ih(\d+)oh(\d+)kh(\d+).*?_iw(\d+)ow(\d+)kw(\d+)", shape)
         if m:
             mb, ic, oc, ih, oh, kh, iw, ow, kw = map(int, m.groups())
             flops[kind] = flops.get(kind, 0.0) + 2.0 * mb * ic * oc * oh * ow * kh * kw / reps

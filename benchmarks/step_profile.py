@@ -66,6 +66,21 @@ def child(args):
                                                warmup=args.steps))
 
 
+def onednn_exec(line):
+    """(primitive kind, implementation, propagation kind, shape descriptor, ms) of one oneDNN
+    verbose line of a primitive execution, else None (also used by feature_vis_step.py)."""
+    if not line.startswith("onednn_verbose"):
+        return None
+    f = line.strip().split(",")
+    if "exec" not in f:
+        return None
+    i = f.index("exec")
+    try:
+        return f[i + 2], f[i + 3], f[i + 4], f[-2], float(f[-1])
+    except (IndexError, ValueError):
+        return None
+
+
 def parse(lines, steps):
     """{phase: {"ms": per-step timed ms (the phase's own clock), "prims": Counter of
     (kind, detail) -> ms per step}}, over all rounds."""
@@ -85,17 +100,10 @@ def parse(lines, steps):
                 out[phase]["rounds"] += 1
                 phase = None
             continue
-        if not (inside and phase and line.startswith("onednn_verbose")):
+        record = onednn_exec(line) if inside and phase else None
+        if record is None:
             continue
-        f = line.strip().split(",")
-        if "exec" not in f:
-            continue
-        i = f.index("exec")
-        try:
-            ms = float(f[-1])
-        except ValueError:
-            continue
-        kind, prop = f[i + 2], f[i + 4]
+        kind, _, prop, _, ms = record
         if kind == "convolution":
             kind = "conv " + ("backward data" if "backward" in prop else "forward")
         out[phase]["prims"][kind] += ms
